@@ -1,0 +1,5 @@
+"""``python -m bot`` runs the citebot CLI."""
+
+from .cli import main
+
+raise SystemExit(main())

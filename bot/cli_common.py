@@ -1,0 +1,84 @@
+"""Options every command accepts, and the glue from them to config and engine.
+
+``--corpus``, ``--index``, ``--config`` and ``--debug`` work both before and
+after the subcommand name (``citebot --corpus X ask …`` and ``citebot ask …
+--corpus X``): each is declared on the group and on every command, and the
+value given last wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from retrieval import CitebotError, Engine
+
+from .config import Config, ConfigError, load_config
+
+_META = "citebot.options"
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value):
+    if value is not None and value is not False:
+        ctx.find_root().meta.setdefault(_META, {})[param.name] = value
+    return value
+
+
+_OPTIONS = (
+    click.option("--corpus", metavar="DIR", default=None, expose_value=False, callback=_remember,
+                 help="Corpus folder (default: ./seeds, or [corpus] path in the config)."),
+    click.option("--index", metavar="DIR", default=None, expose_value=False, callback=_remember,
+                 help="Index folder (default: ./.citebot/index)."),
+    click.option("--config", metavar="FILE", default=None, expose_value=False, callback=_remember,
+                 help="Config file (default: ./citebot.toml if present)."),
+    click.option("--debug", is_flag=True, default=False, expose_value=False, callback=_remember,
+                 help="Show tracebacks and debug logs."),
+)
+
+
+def common_options(func):
+    """Add --corpus/--index/--config/--debug to a click command or group."""
+    for option in reversed(_OPTIONS):
+        func = option(func)
+    return func
+
+
+def option_value(ctx: click.Context, name: str):
+    """The value of a common option, wherever on the command line it was given."""
+    return ctx.find_root().meta.get(_META, {}).get(name)
+
+
+def load_config_from_ctx(ctx: click.Context) -> Config:
+    """The config named by --config (or the default file); exit 2 when invalid."""
+    root = ctx.find_root()
+    if "citebot.config" not in root.meta:
+        try:
+            root.meta["citebot.config"] = load_config(option_value(ctx, "config"))
+        except ConfigError as exc:
+            raise click.UsageError(f"invalid config: {exc}") from None
+    return root.meta["citebot.config"]
+
+
+def configure_logging(debug: bool, level: str = "WARNING") -> None:
+    """Log to stderr; only entry points call this."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else getattr(logging, level, logging.WARNING),
+        format="%(levelname)s %(name)s: %(message)s" if debug else "citebot: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+def open_engine(ctx: click.Context, *, force: bool = False, progress: bool = False) -> tuple[Engine, Config]:
+    """Load (or build) the index for the configured corpus; exit 2 for a missing or empty corpus."""
+    config = load_config_from_ctx(ctx)
+    corpus = Path(option_value(ctx, "corpus") or config.corpus_path)
+    index = Path(option_value(ctx, "index") or config.index_path)
+    try:
+        engine = Engine.open(corpus, index, config.settings, force=force, progress=progress)
+    except CitebotError as exc:
+        raise click.UsageError(str(exc)) from None
+    return engine, config

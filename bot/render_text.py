@@ -1,0 +1,57 @@
+"""Answer -> terminal text (ANSI bold highlights when the output is a terminal)."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from retrieval import Answer, Citation
+
+BOLD, RESET = "\033[1m", "\033[0m"
+NO_ANSWER = "No answer: the corpus has nothing on this. Try rephrasing, or `citebot sources` to see what it covers."
+
+
+def highlight(text: str, spans, color: bool) -> str:
+    """Wrap the given character spans of ``text`` in ANSI bold (or leave as is)."""
+    if not color:
+        return text
+    out, last = [], 0
+    for start, end in spans:
+        out += [text[last:start], BOLD, text[start:end], RESET]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def citation_heading(c: Citation) -> str:
+    """``[n] title · date`` as one line."""
+    parts = [c.title or c.source] + ([c.date] if c.date else [])
+    return f"[{c.n}] " + " · ".join(parts)
+
+
+def render_citation(c: Citation, color: bool, width: int = 100) -> str:
+    """A citation: heading, where it is, and the excerpt."""
+    where = f"{c.source} ¶{c.paragraph}  (score {c.score:.2f})"
+    if c.also_in:
+        where += "  also in " + ", ".join(f"{ref.source} ¶{ref.paragraph}" for ref in c.also_in)
+    excerpt = textwrap.fill(c.excerpt, width=width, initial_indent="    ", subsequent_indent="    ")
+    if color:
+        # Re-apply highlights by word: wrapping moved the offsets.
+        excerpt = _highlight_wrapped(c, excerpt)
+    return f"{citation_heading(c)}\n    {where}\n{excerpt}"
+
+
+def _highlight_wrapped(c: Citation, wrapped: str) -> str:
+    words = {c.excerpt[a:b] for a, b in c.highlights}
+    if not words:
+        return wrapped
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?!\w)")
+    return pattern.sub(lambda m: BOLD + m.group(1) + RESET, wrapped)
+
+
+def render_answer(answer: Answer, color: bool = False, width: int = 100) -> str:
+    """The whole answer for a terminal."""
+    if not answer.answered:
+        return NO_ANSWER
+    body = textwrap.fill(answer.text or "", width=width)
+    return "\n\n".join([body, *(render_citation(c, color, width) for c in answer.citations)])

@@ -1,0 +1,207 @@
+"""Text analysis: the same Analyzer turns paragraphs and questions into terms.
+
+Pipeline per token: quote normalisation (’ → ', “ ” → "), accents folded,
+possessive "'s" dropped, aliases resolved to one canonical term, lowercase,
+stopwords removed (an all-capitals acronym such as "US" is kept), Snowball
+stem. Everything here works offline: only nltk pieces that need no data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass
+
+from nltk.stem import PorterStemmer, SnowballStemmer
+from nltk.tokenize import RegexpTokenizer
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+from .settings import AnalyzerSettings
+from .stopwords import ENGLISH_STOPWORDS
+
+ANALYZER_VERSION = "1"
+
+# One character in, one character out, so offsets stay valid for highlights.
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "′": "'", "`": "'", "“": '"', "”": '"', "„": '"', "″": '"'})
+
+# Acronyms with dots (U.S., U.S.A.) first, then words with inner apostrophes.
+_TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\w+(?:'\w+)*"
+
+_ABBREVIATIONS = (
+    "mr mrs ms dr prof sr jr st gen col lt sgt capt cmdr adm gov sen rep pres amb sec "
+    "u.s u.s.a u.k u.n e.u a.m p.m e.g i.e etc vs approx no dept est inc ltd co corp "
+    "jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun"
+).split()
+
+ALIAS_PREFIX = "="  # canonical alias terms start with "=" which no token can
+
+
+@dataclass(frozen=True)
+class Term:
+    """An analysed term and the character span of the words it came from."""
+
+    term: str
+    start: int
+    end: int
+
+
+def normalize_quotes(text: str) -> str:
+    """Map curly quotes and primes to straight ones (same length)."""
+    return text.translate(_QUOTES)
+
+
+def _fold(token: str) -> str:
+    """NFKC, then strip combining accents (País → Pais)."""
+    token = unicodedata.normalize("NFKC", token)
+    if token.isascii():
+        return token
+    decomposed = unicodedata.normalize("NFKD", token)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _strip_possessive(token: str) -> str:
+    if len(token) > 2 and token[-2:] in ("'s", "'S"):
+        return token[:-2]
+    return token
+
+
+def _is_acronym(token: str) -> bool:
+    letters = token.replace(".", "")
+    return len(letters) >= 2 and letters.isalpha() and letters.isupper()
+
+
+class Analyzer:
+    """Tokenizes, normalises, stems; resolves aliases; splits sentences."""
+
+    def __init__(self, settings: AnalyzerSettings | None = None):
+        self.settings = settings or AnalyzerSettings()
+        self._tokenizer = RegexpTokenizer(_TOKEN_PATTERN)
+        stemmer = PorterStemmer() if self.settings.stemmer == "porter" else SnowballStemmer("english")
+        self._stem = stemmer.stem
+        self._stopwords = ENGLISH_STOPWORDS | {w.lower() for w in self.settings.extra_stopwords}
+        params = PunktParameters()
+        params.abbrev_types = set(_ABBREVIATIONS)
+        self._sentences = PunktSentenceTokenizer(params)
+        # Memo: surface token -> (term or None, may start a multi-word alias).
+        self._cache: dict[str, tuple[str | None, bool]] = {}
+        self._exact_alias: dict[str, str] = {}  # exact surface (acronyms) -> canonical
+        self._stem_alias: dict[str, str] = {}  # stem -> canonical (case-insensitive)
+        self._phrases: dict[str, list[tuple[tuple[str, ...], str, bool]]] = {}  # tag -> [(keys, canonical, exact)]
+        self._build_aliases()
+
+    # -- aliases -----------------------------------------------------------
+    def _alias_key(self, surface: str, exact: bool) -> str:
+        surface = _strip_possessive(_fold(surface))
+        return surface if exact else self._stem(surface.lower())
+
+    def _build_aliases(self) -> None:
+        for name, spellings in sorted(self.settings.aliases.items()):
+            canonical = ALIAS_PREFIX + "_".join(self._stem(w.lower()) for w in name.split())
+            for spelling in (name, *spellings):
+                words = self._tokenizer.tokenize(normalize_quotes(spelling))
+                if not words:
+                    continue
+                exact = all(_is_acronym(w) for w in words)
+                keys = tuple(self._alias_key(w, exact) for w in words)
+                if len(keys) == 1:
+                    (self._exact_alias if exact else self._stem_alias)[keys[0]] = canonical
+                else:
+                    tag = ("E:" if exact else "S:") + keys[0]
+                    self._phrases.setdefault(tag, []).append((keys, canonical, exact))
+        for options in self._phrases.values():
+            options.sort(key=lambda option: -len(option[0]))  # longest match first
+
+    def _phrase_tags(self, folded: str) -> list[str]:
+        tags = []
+        if "E:" + folded in self._phrases:
+            tags.append("E:" + folded)
+        stem_tag = "S:" + self._stem(folded.lower())
+        if stem_tag in self._phrases:
+            tags.append(stem_tag)
+        return tags
+
+    # -- tokens --------------------------------------------------------------
+    def _analyze_token(self, token: str) -> tuple[str | None, bool]:
+        folded = _strip_possessive(_fold(token))
+        starts_phrase = bool(self._phrases) and bool(self._phrase_tags(folded))
+        if folded in self._exact_alias:
+            return self._exact_alias[folded], starts_phrase
+        lower = folded.lower()
+        if lower in self._stopwords or lower.replace("'", "") in self._stopwords:
+            if _is_acronym(folded):  # "US" is a country, "us" a pronoun
+                return lower.replace(".", ""), starts_phrase
+            return None, starts_phrase
+        stem = self._stem(lower)
+        return self._stem_alias.get(stem, stem), starts_phrase
+
+    def _lookup(self, token: str) -> tuple[str | None, bool]:
+        info = self._cache.get(token)
+        if info is None:
+            info = self._analyze_token(token)
+            self._cache[token] = info
+        return info
+
+    def _match_phrase(self, tokens: list[str], i: int) -> tuple[str, int] | None:
+        folded = _strip_possessive(_fold(tokens[i]))
+        for tag in self._phrase_tags(folded):
+            for keys, canonical, exact in self._phrases[tag]:
+                end = i + len(keys)
+                if end <= len(tokens) and all(
+                    self._alias_key(tokens[j], exact) == keys[j - i] for j in range(i + 1, end)
+                ):
+                    return canonical, len(keys)
+        return None
+
+    def terms(self, text: str) -> list[str]:
+        """The terms of ``text`` in order (duplicates kept): the indexing fast path."""
+        tokens = self._tokenizer.tokenize(text.translate(_QUOTES))
+        out: list[str] = []
+        lookup = self._lookup
+        i, n = 0, len(tokens)
+        while i < n:
+            term, starts_phrase = lookup(tokens[i])
+            if starts_phrase:
+                match = self._match_phrase(tokens, i)
+                if match:
+                    out.append(match[0])
+                    i += match[1]
+                    continue
+            if term is not None:
+                out.append(term)
+            i += 1
+        return out
+
+    def terms_with_spans(self, text: str) -> list[Term]:
+        """Like :meth:`terms`, with the character span each term covers in ``text``."""
+        spans = list(self._tokenizer.span_tokenize(text.translate(_QUOTES)))
+        tokens = [text[a:b].translate(_QUOTES) for a, b in spans]
+        out: list[Term] = []
+        i, n = 0, len(tokens)
+        while i < n:
+            term, starts_phrase = self._lookup(tokens[i])
+            if starts_phrase:
+                match = self._match_phrase(tokens, i)
+                if match:
+                    out.append(Term(match[0], spans[i][0], spans[i + match[1] - 1][1]))
+                    i += match[1]
+                    continue
+            if term is not None:
+                out.append(Term(term, spans[i][0], spans[i][1]))
+            i += 1
+        return out
+
+    def sentences(self, text: str) -> list[tuple[int, int]]:
+        """Sentence spans of ``text`` (Punkt with abbreviations such as U.S., Mr., Dec.)."""
+        return list(self._sentences.span_tokenize(text))
+
+    def fingerprint(self) -> str:
+        """Changes whenever analysis would produce different terms."""
+        payload = {
+            "version": ANALYZER_VERSION,
+            "pattern": _TOKEN_PATTERN,
+            "stemmer": self.settings.stemmer,
+            "stopwords": sorted(self._stopwords),
+            "aliases": {k: list(v) for k, v in sorted(self.settings.aliases.items())},
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]

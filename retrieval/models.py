@@ -1,0 +1,105 @@
+"""Values that cross module boundaries: documents, paragraphs, hits, citations, answers.
+
+All are frozen dataclasses so front-ends can pass them around freely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One answerable paragraph: its identity is (source, number)."""
+
+    source: str  # path relative to the corpus folder, with "/" separators
+    number: int  # 1-based position among the document's paragraphs
+    text: str  # display text, whitespace-normalised, author's punctuation kept
+
+
+@dataclass(frozen=True)
+class Document:
+    """One corpus file with its metadata and paragraphs."""
+
+    source: str
+    title: str | None
+    date: str | None  # ISO 8601, e.g. "2022-02-02T13:29" or "2022-02-02"
+    url: str | None
+    paragraphs: tuple[Paragraph, ...]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked paragraph for a question."""
+
+    doc_index: int  # position of the document in the index
+    paragraph_index: int  # global paragraph id in the index
+    source: str
+    paragraph: int  # 1-based paragraph number within the document
+    score: float
+
+
+@dataclass(frozen=True)
+class ParagraphRef:
+    """A pointer to a paragraph (used for merged near-duplicates)."""
+
+    source: str
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A cited paragraph with an excerpt around its best sentence.
+
+    ``highlights`` are ``(start, end)`` character offsets into ``excerpt`` of
+    words that match the question.
+    """
+
+    n: int
+    source: str
+    paragraph: int
+    title: str | None
+    date: str | None
+    text: str
+    excerpt: str
+    highlights: tuple[tuple[int, int], ...]
+    score: float
+    also_in: tuple[ParagraphRef, ...] = ()
+
+    def to_json(self) -> dict:
+        """The citation as the CLI's JSON object."""
+        data = asdict(self)
+        data["highlights"] = [list(span) for span in self.highlights]
+        data["also_in"] = [asdict(ref) for ref in self.also_in]
+        return data
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extractive answer: best sentences with ``[n]`` markers, and citations.
+
+    ``answered`` is False when the corpus has nothing relevant; then ``text``
+    is None and ``citations`` is empty. ``more`` holds further citations beyond
+    the requested top-k (for paging front-ends); it is not part of the JSON.
+    """
+
+    question: str
+    answered: bool
+    text: str | None
+    citations: tuple[Citation, ...]
+    matched_share: float = 0.0
+    elapsed_ms: float = 0.0
+    more: tuple[Citation, ...] = field(default=(), compare=False)
+
+    @property
+    def top_score(self) -> float:
+        return self.citations[0].score if self.citations else 0.0
+
+    def to_json(self) -> dict:
+        """The answer as the CLI's JSON object (the documented contract)."""
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "answer": self.text if self.answered else None,
+            "citations": [c.to_json() for c in self.citations] if self.answered else [],
+        }

@@ -1,0 +1,85 @@
+"""Plain settings for the retrieval core (front-ends fill them from config)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Aliases: a canonical name -> the spellings that mean it. An alias written in
+# capitals (US, USA) matches only that exact case so the pronoun "us" is safe.
+# These fit the bundled corpus (news on US/NATO/Russia talks); config replaces them.
+DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
+    "United States": ("US", "U.S.", "USA", "U.S.A.", "United States", "Washington", "American"),
+    "NATO": ("NATO", "North Atlantic Treaty Organization", "Alliance"),
+}
+
+# Site chrome: lines matching any of these (case-insensitive) are not paragraphs.
+DEFAULT_BOILERPLATE_PATTERNS: tuple[str, ...] = (
+    r"ctrl\s*\+\s*enter",
+    r"\bspelling (?:error|mistake)s?\b",
+    r"\b(?:sent|send) to (?:our|the) editors?\b",
+    r"\ball rights reserved\b",
+    r"\bsubscribe (?:to|for)\b",
+    r"\bsign up for\b",
+    r"\bnewsletter\b",
+    r"\bcookies?\b.*\b(?:policy|consent|accept)\b",
+    r"\bfollow us\b",
+    r"\bclick here\b",
+    r"\bshare (?:this|on)\b",
+    r"\bread (?:more|also)\s*:",
+    r"^\s*advertisement\s*$",
+    r"^\s*(?:photo|image|picture|source|credit)s?\s*(?::|by\b|\w+\s*$)",
+)
+
+
+@dataclass(frozen=True)
+class CorpusSettings:
+    """How files become documents and paragraphs."""
+
+    boilerplate_patterns: tuple[str, ...] = DEFAULT_BOILERPLATE_PATTERNS
+    # A line of at most this many words without sentence punctuation is chrome.
+    chrome_max_words: int = 4
+    # Short lines (at most this many words) found in several documents are chrome.
+    recurring_max_words: int = 12
+
+
+@dataclass(frozen=True)
+class AnalyzerSettings:
+    """Text analysis: aliases and extra stopwords on top of the shipped list."""
+
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_ALIASES))
+    extra_stopwords: tuple[str, ...] = ()
+    stemmer: str = "snowball"  # "snowball" or "porter"
+
+
+@dataclass(frozen=True)
+class BM25Settings:
+    """BM25 parameters; defaults are rank-bm25's."""
+
+    variant: str = "okapi"  # okapi | l | plus (rank-bm25's BM25Okapi, BM25L, BM25Plus)
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25  # okapi only: floor for negative idf, x mean idf
+    delta: float | None = None  # l and plus only; None = rank-bm25's default (0.5 / 1.0)
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """Answer building and the no-answer gate."""
+
+    top_k: int = 3
+    max_sentences: int = 3
+    excerpt_chars: int = 300
+    # Share of the question's idf mass the best paragraph must match.
+    min_matched_share: float = 0.45
+    # Two paragraphs from different sources this similar are one citation.
+    duplicate_similarity: float = 0.4
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the retrieval core needs."""
+
+    corpus: CorpusSettings = field(default_factory=CorpusSettings)
+    analyzer: AnalyzerSettings = field(default_factory=AnalyzerSettings)
+    bm25: BM25Settings = field(default_factory=BM25Settings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)

@@ -1,0 +1,215 @@
+"""Saving and loading a built index: a folder of ``.npy`` arrays and JSON, no pickle.
+
+Layout of the index folder::
+
+    CURRENT              name of the live build folder (swapped with os.replace)
+    build-<id>/          one complete build
+        meta.json        format version, fingerprint, counts, size of every file
+        terms.txt        the vocabulary, one term per line, sorted (line = term id)
+        *.npy            postings and per-paragraph arrays (loaded memory-mapped)
+        texts.bin        paragraph texts, UTF-8, concatenated; text_offsets.npy
+        documents.json   per document: source, title, date, url, first paragraph, count
+
+A build is written to a temporary folder, then ``CURRENT`` is replaced
+atomically: a crash mid-build leaves the previous index live.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mmap
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexCorrupt
+from .index import CompiledIndex
+from .models import Document
+from .settings import BM25Settings
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+_ARRAYS = ("ptr", "post_para", "post_tf", "df", "idf", "para_len", "para_doc", "para_num", "text_offsets")
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A document as stored in the index (without its paragraphs)."""
+
+    source: str
+    title: str | None
+    date: str | None
+    url: str | None
+    first: int  # global id of its first paragraph
+    paragraphs: int  # how many
+
+
+class StoredIndex:
+    """A loaded index: compiled BM25 arrays, vocabulary, documents, paragraph texts."""
+
+    def __init__(self, folder: Path, meta: dict, terms: list[str], arrays: dict[str, np.ndarray],
+                 documents: list[DocumentInfo], texts: mmap.mmap | bytes, bm25: BM25Settings):
+        self.folder = folder
+        self.meta = meta
+        self.terms = terms
+        self.term_ids = {t: i for i, t in enumerate(terms)}
+        self.arrays = arrays
+        self.documents = documents
+        self._texts = texts
+        self.para_doc = arrays["para_doc"]
+        self.para_num = arrays["para_num"]
+        self.compiled = CompiledIndex(
+            ptr=arrays["ptr"], post_para=arrays["post_para"], post_tf=arrays["post_tf"],
+            df=arrays["df"], idf=arrays["idf"], para_len=arrays["para_len"], settings=bm25,
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        return self.meta["fingerprint"]
+
+    @property
+    def n_paragraphs(self) -> int:
+        return len(self.para_doc)
+
+    def paragraph_text(self, pid: int) -> str:
+        """The display text of paragraph ``pid`` (read from disk)."""
+        offsets = self.arrays["text_offsets"]
+        return self._texts[int(offsets[pid]) : int(offsets[pid + 1])].decode("utf-8")
+
+
+def _write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: CompiledIndex,
+         documents: list[Document], extra_meta: dict | None = None) -> Path:
+    """Write a complete build and make it current atomically; returns the build folder."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    build_id = f"build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    tmp = index_dir / f".{build_id}.tmp"
+    tmp.mkdir()
+    try:
+        para_doc, para_num, offsets, chunks, docs_json = [], [], [0], [], []
+        for d_index, doc in enumerate(documents):
+            docs_json.append({"source": doc.source, "title": doc.title, "date": doc.date, "url": doc.url,
+                              "first": len(para_doc), "paragraphs": len(doc.paragraphs)})
+            for p in doc.paragraphs:
+                data = p.text.encode("utf-8")
+                chunks.append(data)
+                offsets.append(offsets[-1] + len(data))
+                para_doc.append(d_index)
+                para_num.append(p.number)
+        arrays = {
+            "ptr": compiled.ptr, "post_para": compiled.post_para, "post_tf": compiled.post_tf,
+            "df": compiled.df, "idf": compiled.idf, "para_len": compiled.para_len,
+            "para_doc": np.asarray(para_doc, dtype=np.int32), "para_num": np.asarray(para_num, dtype=np.int32),
+            "text_offsets": np.asarray(offsets, dtype=np.int64),
+        }
+        for name, array in arrays.items():
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+        (tmp / "texts.bin").write_bytes(b"".join(chunks))
+        (tmp / "terms.txt").write_text("\n".join(terms), encoding="utf-8")
+        _write_json(tmp / "documents.json", docs_json)
+        files = {p.name: p.stat().st_size for p in sorted(tmp.iterdir())}
+        meta = {"format": FORMAT_VERSION, "fingerprint": fingerprint, "documents": len(documents),
+                "paragraphs": len(para_doc), "vocabulary": len(terms), "files": files, **(extra_meta or {})}
+        _write_json(tmp / "meta.json", meta)
+        _fsync_folder(tmp)
+        final = index_dir / build_id
+        os.rename(tmp, final)
+        current_tmp = index_dir / f".CURRENT.{os.getpid()}.tmp"
+        current_tmp.write_text(build_id, encoding="utf-8")
+        os.replace(current_tmp, index_dir / "CURRENT")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_stale(index_dir, keep=build_id)
+    return final
+
+
+def _fsync_folder(folder: Path) -> None:
+    for path in folder.iterdir():
+        with open(path, "rb") as fh:
+            os.fsync(fh.fileno())
+
+
+def _remove_stale(index_dir: Path, keep: str) -> None:
+    """Delete old builds and leftovers of crashed builds (older than an hour)."""
+    for entry in index_dir.iterdir():
+        if entry.name in (keep, "CURRENT") or not entry.name.lstrip(".").startswith("build-"):
+            continue
+        crashed = entry.name.endswith(".tmp")
+        if crashed and time.time() - entry.stat().st_mtime < 3600:
+            continue  # may be another process building right now
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def current_build(index_dir: Path) -> Path | None:
+    """The live build folder, or None when there is no index yet."""
+    try:
+        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexCorrupt(f"cannot read {index_dir / 'CURRENT'}: {exc}") from None
+    if not name.startswith("build-") or "/" in name:
+        raise IndexCorrupt(f"{index_dir / 'CURRENT'} does not name a build")
+    return index_dir / name
+
+
+def read_meta(build: Path) -> dict:
+    """The meta.json of a build (raises IndexCorrupt when unreadable)."""
+    try:
+        meta = json.loads((build / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"index metadata unreadable in {build}: {exc}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+        raise IndexCorrupt(f"index in {build} has an unknown format")
+    return meta
+
+
+def load(build: Path, bm25: BM25Settings) -> StoredIndex:
+    """Load a build with arrays memory-mapped; raises IndexCorrupt on any damage."""
+    meta = read_meta(build)
+    try:
+        for name, size in meta["files"].items():
+            actual = (build / name).stat().st_size
+            if actual != size:
+                raise IndexCorrupt(f"index file {name} has {actual} bytes, expected {size}")
+        arrays = {name: np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+        terms_text = (build / "terms.txt").read_text(encoding="utf-8")
+        terms = terms_text.split("\n") if terms_text else []
+        docs = [DocumentInfo(**d) for d in json.loads((build / "documents.json").read_text(encoding="utf-8"))]
+        texts_path = build / "texts.bin"
+        if texts_path.stat().st_size:
+            with open(texts_path, "rb") as fh:
+                texts = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        else:
+            texts = b""
+    except IndexCorrupt:
+        raise
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise IndexCorrupt(f"index in {build} is damaged: {exc}") from None
+    _check_shapes(meta, terms, arrays, docs, len(texts))
+    return StoredIndex(build, meta, terms, arrays, docs, texts, bm25)
+
+
+def _check_shapes(meta: dict, terms: list[str], a: dict[str, np.ndarray], docs: list[DocumentInfo],
+                  text_bytes: int) -> None:
+    v, n = len(terms), meta["paragraphs"]
+    problems = [
+        v != meta["vocabulary"] or len(docs) != meta["documents"],
+        len(a["ptr"]) != v + 1 or len(a["df"]) != v or len(a["idf"]) != v,
+        any(len(a[k]) != n for k in ("para_len", "para_doc", "para_num")),
+        len(a["text_offsets"]) != n + 1 or (n and int(a["text_offsets"][-1]) != text_bytes),
+        len(a["post_para"]) != len(a["post_tf"]) or (v and int(a["ptr"][-1]) != len(a["post_para"])),
+        sum(d.paragraphs for d in docs) != n,
+    ]
+    if any(problems):
+        raise IndexCorrupt("index arrays are inconsistent (partial or damaged build)")
