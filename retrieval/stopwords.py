@@ -2,7 +2,9 @@
 
 nltk's stopwords corpus needs a download that is impossible offline, so the
 list ships here. Question words and auxiliaries are included: they carry no
-topic. Contractions appear both with and without the apostrophe.
+topic. Contractions appear both with and without the apostrophe. A few words that
+only frame a question ("tell me about", "how many", "please explain") are
+here too, so they do not count as unmatched topic words.
 """
 
 ENGLISH_STOPWORDS: frozenset[str] = frozenset(
@@ -10,21 +12,23 @@ ENGLISH_STOPWORDS: frozenset[str] = frozenset(
 a about above after again against ain all also am an and any are aren aren't as at
 be because been before being below between both but by
 can can't cannot could couldn couldn't
-d did didn didn't do does doesn doesn't doing don don't down during
-each either
+d describe did didn didn't do does doesn doesn't doing don don't down during
+each either explain
 few for from further
 had hadn hadn't has hasn hasn't have haven haven't having he he'd he'll he's her here
 here's hers herself him himself his how how's
 i i'd i'll i'm i've if in into is isn isn't it it'd it'll it's its itself
 just
+know
 let's ll
-m ma me might mightn mightn't more most must mustn mustn't my myself
+m ma many me might mightn mightn't more most much must mustn mustn't my myself
 needn needn't neither no nor not now
 o of off on once only or other ought our ours ourselves out over own
+please
 re
 s same shall shan shan't she she'd she'll she's should should've shouldn shouldn't so
 some such
-t than that that'll that's the their theirs them themselves then there there's these
+t tell than that that'll that's the their theirs them themselves then there there's these
 they they'd they'll they're they've this those through to too
 under until up upon us
 ve very

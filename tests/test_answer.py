@@ -1,0 +1,108 @@
+"""Answers: the right paragraph cited, the right sentences, excerpts, highlights, duplicates, no-answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval import AnswerSettings, Engine, Settings
+from retrieval.answer import make_excerpt
+
+from .support import EXAMPLE_QUESTION, LINES_SOURCE, TOMAHAWK_SOURCE, write_corpus
+
+
+def test_example_question_cites_the_tomahawk_paragraph(seeds_engine):
+    answer = seeds_engine.ask(EXAMPLE_QUESTION)
+    assert answer.answered
+    first = answer.citations[0]
+    assert (first.source, first.paragraph) == (TOMAHAWK_SOURCE, 17)
+    assert "Tomahawk cruise missiles" in first.text
+    assert "transparency mechanism" in answer.text and "two bases in Russia" in answer.text
+    assert answer.text.index("transparency mechanism") < answer.text.index("[1]")
+    assert len(answer.citations) == 3
+
+
+def test_answer_sentences_are_exact_words_with_markers(seeds_engine):
+    answer = seeds_engine.ask(EXAMPLE_QUESTION)
+    by_n = {c.n: c for c in answer.citations}
+    pieces = answer.text.split("] ")
+    assert 1 <= len(pieces) <= 3
+    for piece in pieces:
+        sentence, marker = piece.rstrip("]").rsplit(" [", 1)
+        assert sentence in by_n[int(marker)].text
+
+
+def test_highlights_mark_question_words_in_the_excerpt(seeds_engine):
+    first = seeds_engine.ask(EXAMPLE_QUESTION).citations[0]
+    marked = [first.excerpt[a:b] for a, b in first.highlights]
+    assert "Tomahawk" in marked and "missiles" in marked and "Washington" in marked
+    assert all(0 <= a < b <= len(first.excerpt) for a, b in first.highlights)
+
+
+def test_excerpt_is_about_300_chars_cut_at_words():
+    words = " ".join(f"word{i}" for i in range(200))
+    text = words + " The answer sentence sits right here. " + words
+    focus_start = text.index("The answer")
+    excerpt, _ = make_excerpt(text, (focus_start, focus_start + 36), 300)
+    assert excerpt.startswith("…") and excerpt.endswith("…")
+    assert "The answer sentence sits right here." in excerpt
+    assert len(excerpt) <= 302
+    inner = excerpt.strip("…")
+    assert all(token.startswith("word") or token in "The answer sentence sits right here." for token in inner.split())
+
+
+def test_short_paragraph_is_its_own_excerpt():
+    assert make_excerpt("Short.", (0, 6), 300) == ("Short.", 0)
+
+
+def test_near_duplicates_from_both_documents_become_one_citation(seeds_engine):
+    answer = seeds_engine.ask("Russia's efforts to diversify its nuclear arsenal near NATO borders")
+    first = answer.citations[0]
+    refs = {(r.source, r.paragraph) for r in first.also_in}
+    assert {first.source, *(s for s, _ in refs)} == {TOMAHAWK_SOURCE, LINES_SOURCE}
+    cited = [(c.source, c.paragraph) for c in answer.citations] + sorted(refs)
+    assert len(cited) == len(set(cited))  # the same fact is not cited twice
+    assert answer.text.count("diversify") == 1
+
+
+@pytest.mark.parametrize("question", [
+    "What did China say about Taiwan?",
+    "What is the recipe for chocolate cake?",
+    "🙂🙂🙂",
+    "the of and",
+    "?!?!",
+])
+def test_no_answer_when_the_corpus_has_nothing(seeds_engine, question):
+    answer = seeds_engine.ask(question)
+    assert not answer.answered and answer.text is None and answer.citations == ()
+    assert answer.to_json() == {"question": question, "answered": False, "answer": None, "citations": []}
+
+
+def test_gate_threshold_is_a_setting(tmp_path, seeds_dir):
+    strict = Engine.open(seeds_dir, tmp_path / "idx", Settings(answer=AnswerSettings(min_matched_share=1.0)))
+    assert not strict.ask(EXAMPLE_QUESTION).answered  # "say" is not in the Tomahawk paragraph
+    lax = Engine.open(seeds_dir, tmp_path / "idx", Settings(answer=AnswerSettings(min_matched_share=0.0)))
+    assert lax.ask("What did China say about Taiwan?").answered
+
+
+def test_ranking_on_a_tiny_corpus_with_common_terms(tmp_path):
+    # Okapi gives "report" (in every paragraph) almost no weight; the rare words decide.
+    write_corpus(tmp_path / "c", {
+        "a.txt": "The report covers fishing quotas.\n\nThe report covers harbour fees.",
+        "b.txt": "The report covers lighthouse keepers.\n\nThe report covers ferry timetables.",
+    })
+    engine = Engine.open(tmp_path / "c", tmp_path / "idx")
+    answer = engine.ask("report on ferry timetables")
+    assert answer.answered and answer.citations[0].text == "The report covers ferry timetables."
+    assert not engine.ask("report about volcanoes and earthquakes").answered
+
+
+def test_top_k_and_more(seeds_engine):
+    answer = seeds_engine.ask("NATO security Russia", top_k=2, more=4)
+    assert len(answer.citations) == 2 and len(answer.more) == 4
+    assert [c.n for c in answer.citations + answer.more] == [1, 2, 3, 4, 5, 6]
+
+
+def test_huge_and_odd_questions_complete(seeds_engine):
+    assert seeds_engine.ask("Tomahawk " * 3000).answered
+    assert not seeds_engine.ask("x" * 20000).answered
+    assert seeds_engine.ask("\x00\ufffd Tomahawk \u202e missiles").answered
