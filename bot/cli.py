@@ -26,7 +26,23 @@ EXAMPLE_QUESTION = "what did the US say about Tomahawk missiles?"
 HISTORY_FILE = ".citebot/chat_history"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """A group whose Discord commands are imported only when used (discord.py is slow to import)."""
+
+    lazy = {"serve": "serve_command", "invite-url": "invite_url_command"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            from . import serve
+
+            return getattr(serve, self.lazy[name])
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="citebot")
 @common_options
 @click.pass_context
@@ -194,15 +210,6 @@ def eval_command(ctx: click.Context, golden: Path, top_k: int | None, as_json: b
     click.echo(f"no-answer accuracy: {report.no_answer_accuracy:.3f}")
     for failure in report.failures:
         click.echo(f"  miss: {failure['q']!r}: {failure['problem']}")
-
-
-try:  # the Discord front-end registers its commands here
-    from .serve import invite_url_command, serve_command
-
-    cli.add_command(serve_command, "serve")
-    cli.add_command(invite_url_command, "invite-url")
-except ImportError:  # pragma: no cover - only while bot.serve is being written
-    pass
 
 
 def main(argv: list[str] | None = None) -> int:
