@@ -1,0 +1,299 @@
+"""The Discord client: questions by mention, DM, ``!ask`` prefix or ``/ask``; /sources; /reindex.
+
+Handlers are thin: find the question, apply the policies (bot/policies.py),
+run the retrieval core in an executor (so the gateway heartbeat never
+stalls), render (bot/render_discord.py) and send with no mentions allowed.
+Dependencies come in through the constructor; nothing is module-global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import math
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, Optional
+
+import discord
+from discord import app_commands
+
+from bot import render_discord as render
+from bot.config import Config, DiscordConfig
+from bot.discord_sync import sync_commands
+from bot.discord_views import AnswerView, PagesView
+from bot.engine_holder import EngineHolder
+from bot.feedback import FeedbackLog
+from bot.policies import Cooldown, UserHasher, channel_allowed, extract_question, is_admin, too_long
+from retrieval.errors import CitebotError
+from retrieval.models import Answer
+
+__all__ = ["CitebotClient", "EngineHolder", "MORE_PAGES", "build_intents"]
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+MORE_PAGES = 3  # how many further pages of citations "More results" can show
+
+
+def build_intents(cfg: DiscordConfig) -> discord.Intents:
+    """Non-privileged defaults; message content only when the config enables the prefix command."""
+    intents = discord.Intents.default()
+    intents.typing = False
+    intents.message_content = cfg.message_content_intent
+    return intents
+
+
+def new_question_id() -> str:
+    return secrets.token_hex(4)
+
+
+class CitebotClient(discord.Client):
+    """citebot on Discord. ``reindex`` builds a fresh engine (blocking; run in an executor)."""
+
+    def __init__(self, holder: EngineHolder, config: Config, *, reindex: Callable[[], Any] | None = None,
+                 feedback: FeedbackLog | None = None, hash_user: Callable[[int], str] | None = None,
+                 clock: Callable[[], float] = time.monotonic, state_dir: str | Path | None = None,
+                 force_sync: bool = False, **options: Any):
+        cfg = config.discord
+        options.setdefault("intents", build_intents(cfg))
+        options.setdefault("allowed_mentions", NO_MENTIONS)
+        if cfg.application_id:
+            options.setdefault("application_id", cfg.application_id)
+        super().__init__(**options)
+        self.holder = holder
+        self.config = config
+        self.reindex = reindex
+        self.feedback = feedback
+        self.hash_user = hash_user or UserHasher(secrets.token_hex(16))
+        self.cooldown = Cooldown(cfg.cooldown_questions, cfg.cooldown_seconds, clock=clock)
+        self.state_dir = Path(state_dir or Path(cfg.feedback_file or ".citebot/feedback.jsonl").parent)
+        self.force_sync = force_sync
+        self._reindex_lock = asyncio.Lock()
+        self.tree = app_commands.CommandTree(self)
+        self.tree.error(self._on_app_command_error)
+        self._register_commands()
+
+    # ------------------------------------------------------------------ setup
+    def _register_commands(self) -> None:
+        @self.tree.command(name="ask", description="Ask a question; get an answer with cited excerpts from the corpus")
+        @app_commands.describe(question="What you want to know", results="How many cited passages to show (1-10)")
+        async def ask(interaction: discord.Interaction, question: str,
+                      results: Optional[app_commands.Range[int, 1, 10]] = None) -> None:
+            await self.ask_command(interaction, question, results)
+
+        @self.tree.command(name="sources", description="List the documents citebot answers from")
+        async def sources(interaction: discord.Interaction) -> None:
+            await self.sources_command(interaction)
+
+        @self.tree.command(name="reindex", description="Rebuild the search index from the corpus (admins only)")
+        async def reindex(interaction: discord.Interaction) -> None:
+            await self.reindex_command(interaction)
+
+    async def setup_hook(self) -> None:
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Register the slash commands (see bot/discord_sync.py)."""
+        await sync_commands(self.tree, guild_ids=self.config.discord.guild_ids, state_dir=self.state_dir,
+                            application_id=self.application_id, force=self.force_sync)
+
+    # -------------------------------------------------------------- questions
+    def _gate(self, question: str, user_id: int) -> str | None:
+        """A notice for a question that won't be answered now, or None."""
+        cfg = self.config.discord
+        if not question:
+            name = render.escape(self.user.name if self.user else "citebot")
+            return (f"Ask me a question after the mention, e.g. \"@{name} what did the US say about Tomahawk "
+                    "missiles?\", or use `/ask`.")
+        if too_long(question, cfg.max_question_chars):
+            return (f"That question is {len(question)} characters long; please keep it under "
+                    f"{cfg.max_question_chars} characters.")
+        wait = self.cooldown.hit(user_id)
+        if wait:
+            return f"One question at a time, please: you can ask again in {math.ceil(wait)} s."
+        return None
+
+    async def ask_engine(self, question: str, top_k: int | None, *, qid: str, user: str, channel: Any,
+                         command: str) -> Answer:
+        """Run the (CPU-bound) core in an executor and log one INFO line for the question."""
+        top_k = top_k or self.config.discord.results_per_page
+        engine = self.holder.current
+        log.debug("question id=%s text=%r", qid, question)
+        started = time.perf_counter()
+        call = functools.partial(engine.ask, question, top_k=top_k, more=top_k * MORE_PAGES)
+        answer = await asyncio.get_running_loop().run_in_executor(None, call)
+        log.info("question id=%s user=%s channel=%s command=%s latency_ms=%.0f top_score=%.3f answered=%s",
+                 qid, user, channel, command, (time.perf_counter() - started) * 1000, answer.top_score,
+                 answer.answered)
+        return answer
+
+    def _reply(self, answer: Answer, asker_id: int, qid: str) -> dict[str, Any]:
+        """Keyword arguments for send(): the embed, and the buttons when there is an answer."""
+        if not answer.answered or not answer.citations:
+            return {"embed": render.to_embed(render.no_answer_embed(answer)), "allowed_mentions": NO_MENTIONS}
+        view = AnswerView(answer=answer, asker_id=asker_id, question_id=qid, feedback=self.feedback,
+                          hash_user=self.hash_user, timeout=self.config.discord.view_timeout_seconds)
+        return {"embed": render.to_embed(render.answer_embed(answer)), "view": view, "allowed_mentions": NO_MENTIONS}
+
+    async def _apologise(self, send: Callable[[str], Awaitable[Any]], qid: str) -> None:
+        try:
+            await send(f"Sorry, something went wrong while answering that (error id {qid}). Please try again.")
+        except Exception:  # noqa: BLE001 - the apology is best effort
+            log.warning("could not send the apology for question %s", qid, exc_info=True)
+
+    # ---------------------------------------------------------------- messages
+    def question_in(self, message: discord.Message) -> tuple[str, str] | None:
+        """``(question, command)`` if the message is addressed to the bot, else None."""
+        me = self.user
+        if me is None or message.author.bot or message.author.id == me.id:
+            return None
+        cfg = self.config.discord
+        prefix = cfg.prefix if cfg.message_content_intent and cfg.prefix else None
+        content = message.content or ""
+        command = "prefix" if prefix and content.strip().startswith(prefix) else "mention"
+        if message.guild is None:
+            question = extract_question(content, me.id, prefix=prefix, require_trigger=False)
+            return (question or "", "dm")
+        self_role = message.guild.self_role
+        # a reply that pings the bot mentions it without "<@id>" in the text
+        pinged = any(user.id == me.id for user in message.mentions)
+        question = extract_question(content, me.id, role_ids=[self_role.id] if self_role else [], prefix=prefix,
+                                    require_trigger=not pinged)
+        if question is None:
+            return None
+        if not channel_allowed(cfg.channel_ids, message.channel.id, getattr(message.channel, "parent_id", None)):
+            return None
+        return question, command
+
+    async def on_message(self, message: discord.Message) -> None:
+        found = self.question_in(message)
+        if found is None:
+            return
+        question, command = found
+        qid, user = new_question_id(), self.hash_user(message.author.id)
+        reference = message.to_reference(fail_if_not_exists=False)
+
+        async def send(content: str | None = None, **kwargs: Any) -> discord.Message:
+            kwargs.setdefault("allowed_mentions", NO_MENTIONS)
+            return await message.channel.send(content, reference=reference, **kwargs)
+
+        try:
+            if command == "dm" and not self.config.discord.allow_dms:
+                if not self.cooldown.hit(message.author.id):
+                    await send("I only answer questions in servers.")
+                return
+            notice = self._gate(question, message.author.id)
+            if notice:
+                await send(render.notice(notice))
+                return
+            async with message.channel.typing():
+                answer = await self.ask_engine(question, None, qid=qid, user=user, channel=message.channel.id,
+                                               command=command)
+            reply = self._reply(answer, message.author.id, qid)
+            sent = await send(**reply)
+            if "view" in reply:
+                reply["view"].message = sent
+        except Exception:
+            log.exception("question failed id=%s user=%s channel=%s command=%s", qid, user,
+                          getattr(message.channel, "id", None), command)
+            await self._apologise(send, qid)
+
+    # ------------------------------------------------------------ app commands
+    async def _ephemeral(self, interaction: discord.Interaction, text: str) -> None:
+        text = render.notice(text)
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def ask_command(self, interaction: discord.Interaction, question: str, results: int | None = None) -> None:
+        cfg = self.config.discord
+        qid, user = new_question_id(), self.hash_user(interaction.user.id)
+        try:
+            if interaction.guild is None and not cfg.allow_dms:
+                await self._ephemeral(interaction, "I only answer questions in servers.")
+                return
+            if interaction.guild is not None and not channel_allowed(
+                    cfg.channel_ids, interaction.channel_id, getattr(interaction.channel, "parent_id", None)):
+                where = ", ".join(f"<#{c}>" for c in cfg.channel_ids)
+                await self._ephemeral(interaction, f"I only answer questions in {where}.")
+                return
+            question = " ".join((question or "").split())
+            notice = self._gate(question, interaction.user.id)
+            if notice:
+                await self._ephemeral(interaction, notice)
+                return
+            await interaction.response.defer(thinking=True)
+            answer = await self.ask_engine(question, results, qid=qid, user=user, channel=interaction.channel_id,
+                                           command="/ask")
+            reply = self._reply(answer, interaction.user.id, qid)
+            sent = await interaction.followup.send(wait=True, **reply)
+            if "view" in reply:
+                reply["view"].message = sent
+        except Exception:
+            log.exception("question failed id=%s user=%s channel=%s command=/ask", qid, user, interaction.channel_id)
+            await self._apologise(functools.partial(self._ephemeral, interaction), qid)
+
+    async def sources_command(self, interaction: discord.Interaction) -> None:
+        try:
+            pages = render.sources_embeds(self.holder.current.documents)
+            kwargs: dict[str, Any] = {"embed": render.to_embed(pages[0]), "ephemeral": True,
+                                      "allowed_mentions": NO_MENTIONS}
+            view = None
+            if len(pages) > 1:
+                view = kwargs["view"] = PagesView(pages, owner_id=interaction.user.id,
+                                                  timeout=self.config.discord.view_timeout_seconds)
+            await interaction.response.send_message(**kwargs)
+            if view is not None:
+                view.message = await interaction.original_response()
+        except Exception:
+            log.exception("command failed user=%s command=/sources", self.hash_user(interaction.user.id))
+            await self._apologise(functools.partial(self._ephemeral, interaction), "sources")
+
+    async def reindex_command(self, interaction: discord.Interaction) -> None:
+        cfg, user = self.config.discord, self.hash_user(interaction.user.id)
+        manage_guild = interaction.guild is not None and interaction.permissions.manage_guild
+        if not is_admin(interaction.user.id, cfg.owner_ids, manage_guild):
+            log.info("reindex refused user=%s", user)
+            await self._ephemeral(interaction, "Sorry, only the bot's owners or members with the Manage Server "
+                                               "permission can rebuild the index.")
+            return
+        if self.reindex is None:
+            await self._ephemeral(interaction, "Reindexing isn't available in this deployment.")
+            return
+        if self._reindex_lock.locked():
+            await self._ephemeral(interaction, "A reindex is already running; questions are still being answered.")
+            return
+        async with self._reindex_lock:
+            try:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+                started = time.perf_counter()
+                engine = await asyncio.get_running_loop().run_in_executor(None, self.reindex)
+                self.holder.swap(engine)
+                seconds = time.perf_counter() - started
+                stats = engine.stats
+                log.info("reindexed user=%s documents=%s paragraphs=%s seconds=%.1f", user, stats.documents,
+                         stats.paragraphs, seconds)
+                await self._ephemeral(interaction, f"Reindexed: {stats.documents} documents, {stats.paragraphs} "
+                                                   f"paragraphs in {seconds:.1f} s.")
+            except CitebotError as exc:
+                log.error("reindex failed user=%s: %s", user, exc)
+                await self._ephemeral(interaction, render.fit_plain(f"Reindex failed, the previous index stays in "
+                                                                    f"use: {exc}", 1900))
+            except Exception:
+                log.exception("reindex failed user=%s command=/reindex", user)
+                await self._apologise(functools.partial(self._ephemeral, interaction), "reindex")
+
+    async def _on_app_command_error(self, interaction: discord.Interaction,
+                                    error: app_commands.AppCommandError) -> None:
+        name = interaction.command.name if interaction.command else "?"
+        log.error("command failed user=%s command=/%s", self.hash_user(interaction.user.id), name, exc_info=error)
+        await self._apologise(functools.partial(self._ephemeral, interaction), name)
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        log.exception("unhandled error in %s", event_method)
+
