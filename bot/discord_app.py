@@ -291,6 +291,12 @@ class CitebotClient(discord.Client):
     async def _on_app_command_error(self, interaction: discord.Interaction,
                                     error: app_commands.AppCommandError) -> None:
         name = interaction.command.name if interaction.command else "?"
+        if isinstance(error, (app_commands.CommandSignatureMismatch, app_commands.TransformerError)):
+            # A client sent options that do not fit the command (e.g. /ask without a question).
+            log.info("malformed command user=%s command=/%s: %s", self.hash_user(interaction.user.id), name, error)
+            await self._ephemeral(interaction, f"That /{name} was missing something. Try, for example: "
+                                               "/ask question: what did the US say about Tomahawk missiles?")
+            return
         log.error("command failed user=%s command=/%s", self.hash_user(interaction.user.id), name, exc_info=error)
         await self._apologise(functools.partial(self._ephemeral, interaction), name)
 

@@ -1,8 +1,9 @@
 """``citebot serve`` (run the Discord bot) and ``citebot invite-url``.
 
 The bot starts through :func:`run_bot` – the same function tests use to run
-the real client against a loopback fake Discord (they point
-``discord.http.Route.BASE`` at it; nothing here names a Discord host).
+the real client against a loopback fake Discord (they point discord.py's
+``Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY`` at it; nothing here
+names a Discord host).
 """
 
 from __future__ import annotations
