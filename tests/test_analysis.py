@@ -10,13 +10,13 @@ US = "=unit_state"
 
 def test_us_acronym_survives_but_pronoun_us_is_a_stopword():
     analyzer = Analyzer()
-    assert analyzer.terms("what did the US say about Tomahawk missiles?") == [US, "say", "tomahawk", "missil"]
+    assert analyzer.terms("what did the US say about Tomahawk missiles?") == [US, "tomahawk", "missil"]
     assert analyzer.terms("tell us about it") == []
 
 
 def test_acronym_kept_even_without_aliases():
     analyzer = Analyzer(AnalyzerSettings(aliases={}))
-    assert analyzer.terms("What did the US say") == ["us", "say"]
+    assert analyzer.terms("What did the US propose") == ["us", "propos"]
     assert analyzer.terms("give it to us") == ["give"]
 
 
@@ -74,4 +74,4 @@ def test_sentence_splitting_respects_abbreviations():
 
 def test_fingerprint_changes_with_settings():
     assert Analyzer().fingerprint() == Analyzer().fingerprint()
-    assert Analyzer().fingerprint() != Analyzer(AnalyzerSettings(extra_stopwords=("say",))).fingerprint()
+    assert Analyzer().fingerprint() != Analyzer(AnalyzerSettings(extra_stopwords=("missile",))).fingerprint()
