@@ -103,14 +103,14 @@ def _snap_right(text: str, pos: int) -> int:
     return pos if prev == -1 else prev
 
 
-def make_excerpt(text: str, focus: tuple[int, int], size: int) -> tuple[str, int]:
-    """About ``size`` characters of ``text`` around ``focus``; returns (excerpt, start offset in text).
+def make_excerpt(text: str, focus: tuple[int, int], size: int) -> str:
+    """About ``size`` characters of ``text`` around ``focus`` (a sentence's span).
 
     The excerpt starts with "…" when cut on the left and ends with it when cut
     on the right; cuts fall between words.
     """
     if len(text) <= size:
-        return text, 0
+        return text
     start, end = focus
     if end - start >= size:
         end = start + size
@@ -121,11 +121,9 @@ def make_excerpt(text: str, focus: tuple[int, int], size: int) -> tuple[str, int
     left, right = _snap_left(text, left), _snap_right(text, right)
     if right <= left:  # one enormous word: cut it hard
         left, right = focus[0], min(len(text), focus[0] + size)
-    body = text[left:right].strip()
-    offset = left + (len(text[left:right]) - len(text[left:right].lstrip()))
     prefix = ELLIPSIS if left > 0 else ""
     suffix = ELLIPSIS if right < len(text) else ""
-    return prefix + body + suffix, offset - len(prefix)
+    return prefix + text[left:right].strip() + suffix
 
 
 def _highlights(analyzer: Analyzer, excerpt: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
@@ -165,7 +163,7 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
     citations = []
     for n, (group, sentences) in enumerate(zip(groups, per_citation), 1):
         best = max(sentences, key=lambda s: (s.score, -s.position))
-        excerpt, _ = make_excerpt(group.text, (best.start, best.end), settings.excerpt_chars)
+        excerpt = make_excerpt(group.text, (best.start, best.end), settings.excerpt_chars)
         doc = index.documents[group.hit.doc_index]
         citations.append(Citation(
             n=n, source=group.hit.source, paragraph=group.hit.paragraph, title=doc.title, date=doc.date,

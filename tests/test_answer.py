@@ -42,7 +42,7 @@ def test_excerpt_is_about_300_chars_cut_at_words():
     words = " ".join(f"word{i}" for i in range(200))
     text = words + " The answer sentence sits right here. " + words
     focus_start = text.index("The answer")
-    excerpt, _ = make_excerpt(text, (focus_start, focus_start + 36), 300)
+    excerpt = make_excerpt(text, (focus_start, focus_start + 36), 300)
     assert excerpt.startswith("…") and excerpt.endswith("…")
     assert "The answer sentence sits right here." in excerpt
     assert len(excerpt) <= 302
@@ -51,7 +51,7 @@ def test_excerpt_is_about_300_chars_cut_at_words():
 
 
 def test_short_paragraph_is_its_own_excerpt():
-    assert make_excerpt("Short.", (0, 6), 300) == ("Short.", 0)
+    assert make_excerpt("Short.", (0, 6), 300) == "Short."
 
 
 def test_near_duplicates_from_both_documents_become_one_citation(seeds_engine):
