@@ -11,13 +11,13 @@ from pathlib import Path
 
 from .analysis import Analyzer
 from .answer import build_answer
-from .corpus import list_files, read_corpus
+from .build import ScannedFile, scan_corpus
+from .build import build_index
 from .errors import IndexCorrupt
-from .index import compile_index
 from .models import Answer
 from .search import search
 from .settings import Settings
-from .store import FORMAT_VERSION, DocumentInfo, StoredIndex, current_build, load, read_meta, save
+from .store import FORMAT_VERSION, DocumentInfo, StoredIndex, current_build, load, read_meta
 
 log = logging.getLogger(__name__)
 
@@ -34,38 +34,27 @@ class IndexStats:
     vocabulary: int
     rebuilt: bool
     seconds: float
+    # What the (re)build did per corpus file; all 0 when the index was loaded as is.
+    files: int = 0  # document files in the corpus
+    reused: int = 0  # taken from the per-file cache (unchanged)
+    parsed: int = 0  # read, parsed and tokenized (new or changed)
+    removed: int = 0  # gone since the previous build
 
 
-def corpus_fingerprint(corpus_dir: Path, settings: Settings, analyzer: Analyzer) -> str:
+def corpus_fingerprint(corpus_dir: Path, settings: Settings, analyzer: Analyzer,
+                       scanned: list[ScannedFile] | None = None) -> str:
     """Changes when a corpus file, the analyzer or a parameter changes."""
-    files = []
-    for path in list_files(corpus_dir):
-        st = path.stat()
-        files.append([path.relative_to(corpus_dir).as_posix(), st.st_size, st.st_mtime_ns])
+    scanned = scan_corpus(corpus_dir) if scanned is None else scanned
     payload = {
         "format": FORMAT_VERSION,
         "analyzer": analyzer.fingerprint(),
         "corpus": asdict(settings.corpus),
         "bm25": asdict(settings.bm25),
-        "files": files,
+        # One digest of every file's path, size and mtime (cheaper than a JSON list at 100k files).
+        "files": hashlib.sha256("\n".join(f"{f.source}\0{f.size}\0{f.mtime_ns}" for f in scanned)
+                                .encode("utf-8", "surrogateescape")).hexdigest(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def build_index(corpus_dir: Path, index_dir: Path, settings: Settings, analyzer: Analyzer,
-                fingerprint: str, progress: bool = False) -> StoredIndex:
-    """Read the corpus, tokenize, compile BM25 and save atomically; returns the loaded index."""
-    documents = read_corpus(corpus_dir, settings.corpus)
-    paragraphs = [p for d in documents for p in d.paragraphs]
-    texts = (p.text for p in paragraphs)
-    if progress:
-        from tqdm import tqdm
-
-        texts = tqdm(texts, total=len(paragraphs), desc="tokenizing", unit="¶", leave=False)
-    tokenized = [analyzer.terms(text) for text in texts]
-    terms, compiled = compile_index(tokenized, settings.bm25)
-    build = save(index_dir, fingerprint=fingerprint, terms=terms, compiled=compiled, documents=documents)
-    return load(build, settings.bm25)
 
 
 class Engine:
@@ -88,13 +77,15 @@ class Engine:
         settings = settings or Settings()
         corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
         analyzer = Analyzer(settings.analyzer)
-        fingerprint = corpus_fingerprint(corpus_dir, settings, analyzer)
+        scanned = scan_corpus(corpus_dir)
+        fingerprint = corpus_fingerprint(corpus_dir, settings, analyzer, scanned)
         index = None if force else _load_if_fresh(index_dir, fingerprint, settings)
-        rebuilt = index is None
+        report = None
         if index is None:
-            index = build_index(corpus_dir, index_dir, settings, analyzer, fingerprint, progress)
-        stats = IndexStats(len(index.documents), index.n_paragraphs, len(index.terms), rebuilt,
-                           time.perf_counter() - started)
+            index, report = build_index(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, scanned)
+        counts = (report.files, report.reused, report.parsed, report.removed) if report else (0, 0, 0, 0)
+        stats = IndexStats(len(index.documents), index.n_paragraphs, len(index.terms), report is not None,
+                           time.perf_counter() - started, *counts)
         return cls(index, analyzer, settings, stats)
 
     @property

@@ -13,8 +13,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from .analysis import Analyzer
 from .models import Hit
 from .store import StoredIndex
@@ -37,9 +35,7 @@ def term_weight(df: int, n_paragraphs: int) -> float:
 
 
 def _contains(index: StoredIndex, term_id: int, pid: int) -> bool:
-    paras, _ = index.compiled.postings(term_id)
-    pos = int(np.searchsorted(paras, pid))
-    return pos < len(paras) and int(paras[pos]) == pid
+    return index.compiled.contains(term_id, pid)
 
 
 def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int, min_share: float) -> SearchResult:
@@ -52,17 +48,12 @@ def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int, mi
     query = [ids[t] for t in analyzed if ids[t] is not None]
     if not query:
         return SearchResult(terms, weights, (), 0.0, False)
-    paras, scores, _ = index.compiled.score(query)
-    if len(paras) > limit:
-        top = np.argpartition(-scores, limit - 1)[:limit]
-        paras, scores = paras[top], scores[top]
-    order = np.lexsort((paras, -scores))  # score descending, then paragraph id
-    hits = []
-    for i in order[:limit]:
-        pid = int(paras[i])
-        doc_index = int(index.para_doc[pid])
-        doc = index.documents[doc_index]
-        hits.append(Hit(doc_index, pid, doc.source, int(index.para_num[pid]), float(scores[i])))
+    # Score descending, then paragraph id; only the query terms' postings are touched.
+    pids, scores = index.compiled.top(query, limit)
+    documents = index.documents
+    doc_ids, numbers = index.para_doc[pids].tolist(), index.para_num[pids].tolist()
+    hits = [Hit(d, pid, documents[d].source, number, score)
+            for d, pid, number, score in zip(doc_ids, pids, numbers, scores)]
     top_pid = hits[0].paragraph_index
     total = sum(weights.values())
     matched = sum(w for t, w in weights.items() if ids[t] is not None and _contains(index, ids[t], top_pid))

@@ -1,0 +1,164 @@
+"""Per-file cache of parse + tokenize results, so re-indexing only redoes changed files.
+
+An entry holds what one corpus file contributes before the corpus-wide rules:
+its metadata and candidate paragraphs (:class:`~retrieval.corpus.ParsedFile`
+without the source path) and, per candidate paragraph, its distinct terms with
+frequencies (ids into a per-file vocabulary). The key is the SHA-256 of the
+file's bytes combined with a *config hash* (cache format, analyzer fingerprint,
+corpus settings), so an entry can never be read back under settings that would
+have produced something else.
+
+Layout (under ``<index>/cache/``)::
+
+    manifest.json     source -> [size, mtime_ns, sha256 of content] from the last build
+    ab/<key>.cbc      one entry per distinct file content
+
+Entry format (no pickle)::
+
+    b"CBCACHE1" | u64 header length | header (UTF-8 JSON) | para_ptr int32[P+1] | ids int32[M] | tfs int32[M]
+
+Entries and the manifest are written to a temporary file and swapped in with
+``os.replace``; anything unreadable or inconsistent is a cache miss. Deleting
+the whole folder is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import struct
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
+_MAGIC = b"CBCACHE1"
+_LEN = struct.Struct("<Q")
+
+
+@dataclass
+class FileResult:
+    """What one file contributes: metadata, candidate paragraphs and their term counts."""
+
+    title: str | None
+    date: str | None
+    url: str | None
+    paragraphs: tuple[str, ...]
+    vocab: list[str]  # per-file vocabulary (local term id = position)
+    para_ptr: np.ndarray  # int32 [P+1]: paragraph p's terms are ids[para_ptr[p]:para_ptr[p+1]]
+    ids: np.ndarray  # int32: local term ids, distinct within a paragraph
+    tfs: np.ndarray  # int32: their frequencies
+
+
+def config_hash(analyzer_fingerprint: str, corpus_settings) -> str:
+    """Everything besides the file's bytes that shapes an entry."""
+    payload = {"format": CACHE_FORMAT, "analyzer": analyzer_fingerprint, "corpus": asdict(corpus_settings)}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def entry_key(config: str, content_sha: str) -> str:
+    return hashlib.sha256(f"{config}:{content_sha}".encode()).hexdigest()
+
+
+class FileCache:
+    """The cache folder; every method tolerates a missing or damaged folder."""
+
+    def __init__(self, folder: Path, config: str):
+        self.folder = folder
+        self.config = config
+
+    def path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.cbc"
+
+    def get(self, content_sha: str) -> FileResult | None:
+        """The entry for this content, or None when missing or unreadable."""
+        path = self.path(entry_key(self.config, content_sha))
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            return _decode(data)
+        except (ValueError, KeyError, TypeError, struct.error) as exc:
+            log.debug("ignoring damaged cache entry %s: %s", path, exc)
+            return None
+
+    def put(self, content_sha: str, result: FileResult) -> None:
+        """Store an entry atomically (best effort: a failure only costs a future miss)."""
+        path = self.path(entry_key(self.config, content_sha))
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(_encode(result))
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.debug("cannot write cache entry %s: %s", path, exc)
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+    def discard(self, content_shas: set[str]) -> None:
+        """Delete the entries of contents no longer in the corpus."""
+        for sha in content_shas:
+            try:
+                self.path(entry_key(self.config, sha)).unlink()
+            except OSError:
+                pass
+
+    # -- manifest: source -> [size, mtime_ns, content sha] -----------------------
+    def read_manifest(self) -> dict[str, list]:
+        try:
+            data = json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+            return {}
+        files = data.get("files")
+        return files if isinstance(files, dict) else {}
+
+    def write_manifest(self, files: dict[str, list]) -> None:
+        path = self.folder / "manifest.json"
+        tmp = path.with_name(f".manifest.{os.getpid()}.tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"format": CACHE_FORMAT, "files": files}, separators=(",", ":")),
+                           encoding="ascii")  # ASCII escapes: any file name round-trips
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.debug("cannot write cache manifest: %s", exc)
+
+
+def _encode(r: FileResult) -> bytes:
+    header = json.dumps({"title": r.title, "date": r.date, "url": r.url, "paragraphs": list(r.paragraphs),
+                         "vocab": r.vocab, "n_ids": len(r.ids)},
+                        ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    arrays = [np.ascontiguousarray(a, dtype="<i4").tobytes() for a in (r.para_ptr, r.ids, r.tfs)]
+    return b"".join([_MAGIC, _LEN.pack(len(header)), header, *arrays])
+
+
+def _decode(data: bytes) -> FileResult:
+    if data[: len(_MAGIC)] != _MAGIC:
+        raise ValueError("bad magic")
+    start = len(_MAGIC) + _LEN.size
+    (size,) = _LEN.unpack_from(data, len(_MAGIC))
+    header = json.loads(data[start : start + size].decode("utf-8"))
+    paragraphs, vocab, m = header["paragraphs"], header["vocab"], header["n_ids"]
+    if not (isinstance(paragraphs, list) and isinstance(vocab, list) and isinstance(m, int)):
+        raise TypeError("bad header")
+    p = len(paragraphs)
+    body = start + size
+    if len(data) - body != 4 * (p + 1 + 2 * m):
+        raise ValueError("truncated entry")
+    arrays = np.frombuffer(data, dtype="<i4", offset=body).astype(np.int32)
+    para_ptr, ids, tfs = arrays[: p + 1], arrays[p + 1 : p + 1 + m], arrays[p + 1 + m :]
+    if para_ptr[0] != 0 or para_ptr[-1] != m or (m and (ids.min() < 0 or ids.max() >= len(vocab))):
+        raise ValueError("inconsistent entry")
+    if p and np.any(np.diff(para_ptr) < 0):
+        raise ValueError("inconsistent entry")
+    return FileResult(header["title"], header["date"], header["url"], tuple(paragraphs), vocab, para_ptr, ids, tfs)

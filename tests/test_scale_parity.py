@@ -1,0 +1,160 @@
+"""Fast scoring and the parallel/cached build keep exact BM25Okapi semantics."""
+
+from __future__ import annotations
+
+import random
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25L, BM25Okapi, BM25Plus
+
+from retrieval.analysis import Analyzer
+from retrieval.build import build_index
+from retrieval.corpus import read_corpus
+from retrieval.index import compile_index
+from retrieval.settings import BM25Settings, Settings
+from retrieval.store import current_build, load
+
+REFERENCE = {"okapi": BM25Okapi, "l": BM25L, "plus": BM25Plus}
+
+
+def zipf_corpus(seed: int, paragraphs: int = 3000, vocab: int = 800) -> list[list[str]]:
+    rng = np.random.default_rng(seed)
+    weights = 1 / np.arange(1, vocab + 1)
+    weights /= weights.sum()
+    words = [f"w{i}" for i in range(vocab)]
+    return [[words[i] for i in rng.choice(vocab, int(rng.integers(0, 50)), p=weights)] for _ in range(paragraphs)]
+
+
+def queries(seed: int, vocab: int = 800, count: int = 150) -> list[list[str]]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        q = [f"w{rng.randrange(vocab)}" for _ in range(rng.randint(1, 6))]
+        if rng.random() < 0.2:
+            q.append(q[0])  # a repeated term counts twice, as in rank-bm25
+        if rng.random() < 0.1:
+            q.append("unknown-term")
+        out.append(q)
+    return out
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[list[str]]:
+    return zipf_corpus(7)
+
+
+@pytest.mark.parametrize("variant", ["okapi", "l", "plus"])
+def test_full_scores_equal_rank_bm25(corpus, variant):
+    terms, compiled = compile_index(corpus, BM25Settings(variant=variant))
+    reference = REFERENCE[variant](corpus)
+    ids = {t: i for i, t in enumerate(terms)}
+    for q in queries(1):
+        expected = reference.get_scores(q)
+        got = compiled.full_scores([ids[t] for t in q if t in ids])
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+
+
+def brute_top(scores: np.ndarray, paras: np.ndarray, limit: int) -> list[int]:
+    order = sorted(range(len(paras)), key=lambda i: (-scores[i], paras[i]))
+    return [int(paras[i]) for i in order[:limit]]
+
+
+@pytest.mark.parametrize("limit", [1, 3, 9, 50])
+def test_top_is_exact_ranking_with_id_tiebreak(corpus, limit):
+    terms, compiled = compile_index(corpus, BM25Settings())
+    reference = BM25Okapi(corpus)
+    ids = {t: i for i, t in enumerate(terms)}
+    for q in queries(2):
+        query = [ids[t] for t in q if t in ids]
+        paras, scores = compiled.top(query, limit)
+        full = reference.get_scores(q)
+        matching = np.array(sorted({p for t in query for p in compiled.postings(t)[0].tolist()}), dtype=np.int64)
+        assert paras == brute_top(full[matching], matching, limit)
+        np.testing.assert_allclose(scores, full[paras], atol=1e-6)
+
+
+def test_top_breaks_ties_by_paragraph_id():
+    # Identical paragraphs tie exactly; the lower id ranks first, and a limit inside the tie is honoured.
+    corpus = [["alpha", "beta"]] * 40 + [["alpha"]] * 30 + [["gamma"]] * 30
+    terms, compiled = compile_index(corpus, BM25Settings())
+    ids = {t: i for i, t in enumerate(terms)}
+    paras, _ = compiled.top([ids["alpha"], ids["beta"]], 5)
+    assert paras == [0, 1, 2, 3, 4]
+    paras, _ = compiled.top([ids["alpha"]], 45)
+    assert paras == list(range(40, 70)) + list(range(15))  # shorter paragraphs first, ties by id
+    query = [ids["alpha"], ids["beta"], ids["gamma"]]
+    paras, _ = compiled.top(query, 100)
+    full = compiled.full_scores(query)
+    assert paras == brute_top(full, np.arange(100), 100)
+
+
+def test_score_lists_each_paragraph_once_ascending(corpus):
+    terms, compiled = compile_index(corpus, BM25Settings())
+    ids = {t: i for i, t in enumerate(terms)}
+    paras, scores, base = compiled.score([ids["w1"], ids["w2"], ids["w1"]])
+    assert base == 0.0
+    assert np.all(np.diff(paras) > 0) and len(paras) == len(scores)
+
+
+def test_scoring_is_thread_safe(corpus):
+    terms, compiled = compile_index(corpus, BM25Settings())
+    ids = {t: i for i, t in enumerate(terms)}
+    qs = [[ids[t] for t in q if t in ids] for q in queries(3)]
+    expected = [compiled.top(q, 9)[0] for q in qs]
+    failures = []
+
+    def worker():
+        for _ in range(3):
+            for q, exp in zip(qs, expected):
+                if compiled.top(q, 9)[0] != exp:
+                    failures.append(q)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+
+
+def write_corpus(folder: Path, seed: int, files: int = 30) -> None:
+    rng = random.Random(seed)
+    words = "alpha beta gamma delta missile treaty bases Russia NATO talks security proposal troops".split()
+    for f in range(files):
+        paras = [" ".join(rng.choice(words) for _ in range(rng.randint(5, 30))).capitalize() + "."
+                 for _ in range(rng.randint(1, 12))]
+        paras.insert(rng.randint(0, len(paras)), "Share this article")  # chrome
+        if f % 3 == 0:
+            paras.append("Read the full story on our site")  # recurring short line: chrome
+        sub = folder / f"part{f % 4}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"doc{f:03d}.md").write_text(f"Headline number {f} here\n\n" + "\n\n".join(paras) + "\n")
+
+
+def test_cached_parallel_build_equals_reference_pipeline(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 11)
+    settings = Settings()
+    analyzer = Analyzer(settings.analyzer)
+    documents = read_corpus(corpus, settings.corpus)
+    tokenized = [analyzer.terms(p.text) for d in documents for p in d.paragraphs]
+    terms, reference = compile_index(tokenized, settings.bm25)
+
+    for workers in (1, 2):
+        if workers == 2:
+            monkeypatch.setattr("retrieval.build.POOL_MIN_BYTES", 0)
+        index, report = build_index(corpus, tmp_path / f"index{workers}", settings, analyzer, "fp",
+                                    workers=workers)
+        assert report.parsed == 30 and report.reused == 0
+        assert index.terms == terms
+        for name in ("ptr", "post_para", "post_tf", "df", "idf", "para_len"):
+            np.testing.assert_array_equal(getattr(index.compiled, name), getattr(reference, name), err_msg=name)
+        texts = [p.text for d in documents for p in d.paragraphs]
+        assert [index.paragraph_text(i) for i in range(index.n_paragraphs)] == texts
+        assert [(d.source, d.title, d.paragraphs) for d in index.documents] == \
+            [(d.source, d.title, len(d.paragraphs)) for d in documents]
+        reloaded = load(current_build(tmp_path / f"index{workers}"), settings.bm25)
+        assert reloaded.terms == terms
