@@ -157,8 +157,11 @@ def index(ctx: click.Context, force: bool) -> None:
     engine, _ = open_engine(ctx, force=force, progress=sys.stderr.isatty())
     s = engine.stats
     action = "built" if s.rebuilt else "reused (up to date)"
-    click.echo(f"index {action}: {s.documents} documents, {s.paragraphs} paragraphs, "
-               f"{s.vocabulary} terms in {time.perf_counter() - started:.2f} s")
+    line = (f"index {action}: {s.documents} documents, {s.paragraphs} paragraphs, "
+            f"{s.vocabulary} terms in {time.perf_counter() - started:.2f} s")
+    if s.rebuilt:
+        line += f" ({s.parsed} files parsed, {s.reused} reused from cache, {s.removed} removed)"
+    click.echo(line)
 
 
 @cli.command()

@@ -279,7 +279,8 @@ class CitebotClient(discord.Client):
                 log.info("reindexed user=%s documents=%s paragraphs=%s seconds=%.1f", user, stats.documents,
                          stats.paragraphs, seconds)
                 await self._ephemeral(interaction, f"Reindexed: {stats.documents} documents, {stats.paragraphs} "
-                                                   f"paragraphs in {seconds:.1f} s.")
+                                                   f"paragraphs in {seconds:.1f} s ({stats.parsed} files parsed, "
+                                                   f"{stats.reused} unchanged).")
             except CitebotError as exc:
                 log.error("reindex failed user=%s: %s", user, exc)
                 await self._ephemeral(interaction, render.fit_plain(f"Reindex failed, the previous index stays in "

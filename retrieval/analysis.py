@@ -112,11 +112,12 @@ class Analyzer:
         for options in self._phrases.values():
             options.sort(key=lambda option: -len(option[0]))  # longest match first
 
-    def _phrase_tags(self, folded: str) -> list[str]:
+    def _phrase_tags(self, folded: str, stem: str | None = None) -> list[str]:
+        """Keys of the multi-word aliases that may start with this (folded) token."""
         tags = []
         if "E:" + folded in self._phrases:
             tags.append("E:" + folded)
-        stem_tag = "S:" + self._stem(folded.lower())
+        stem_tag = "S:" + (self._stem(folded.lower()) if stem is None else stem)
         if stem_tag in self._phrases:
             tags.append(stem_tag)
         return tags
@@ -124,15 +125,15 @@ class Analyzer:
     # -- tokens --------------------------------------------------------------
     def _analyze_token(self, token: str) -> tuple[str | None, bool]:
         folded = _strip_possessive(_fold(token))
-        starts_phrase = bool(self._phrases) and bool(self._phrase_tags(folded))
+        lower = folded.lower()
+        stem = self._stem(lower)  # once per distinct token: the caller memoises the result
+        starts_phrase = bool(self._phrases) and bool(self._phrase_tags(folded, stem))
         if folded in self._exact_alias:
             return self._exact_alias[folded], starts_phrase
-        lower = folded.lower()
         if lower in self._stopwords or lower.replace("'", "") in self._stopwords:
             if _is_acronym(folded):  # "US" is a country, "us" a pronoun
                 return lower.replace(".", ""), starts_phrase
             return None, starts_phrase
-        stem = self._stem(lower)
         return self._stem_alias.get(stem, stem), starts_phrase
 
     def _lookup(self, token: str) -> tuple[str | None, bool]:

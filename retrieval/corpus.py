@@ -112,13 +112,17 @@ class ChromeFilter:
 
     def __init__(self, settings: CorpusSettings):
         self.settings = settings
-        self._patterns = [re.compile(p, re.I) for p in settings.boilerplate_patterns]
+        patterns = settings.boilerplate_patterns
+        try:  # one alternation is much faster than a search per pattern (this runs on every paragraph)
+            self._boilerplate = [re.compile("|".join(f"(?:{p})" for p in patterns), re.I)] if patterns else []
+        except re.error:  # e.g. a pattern with a global inline flag such as "(?i)" cannot be combined
+            self._boilerplate = [re.compile(p, re.I) for p in patterns]
 
     def is_short_fragment(self, unit: str) -> bool:
         return len(unit.split()) <= self.settings.chrome_max_words and not ends_sentence(unit)
 
     def is_chrome(self, unit: str) -> bool:
-        return self.is_short_fragment(unit) or any(p.search(unit) for p in self._patterns)
+        return self.is_short_fragment(unit) or any(p.search(unit) for p in self._boilerplate)
 
 
 def _first_sentence(text: str, limit: int = 100) -> str:

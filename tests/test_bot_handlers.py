@@ -21,7 +21,7 @@ from bot.config import config_from_dict
 from bot.discord_app import CitebotClient, EngineHolder, build_intents
 from bot.feedback import FeedbackLog
 from bot.policies import UserHasher
-from retrieval import Engine
+from retrieval import Engine, IndexStats
 from retrieval.models import Answer, Citation
 from tests.fakes import (
     BOT_ID, CHANNEL_ID, FakeClock, click, make_bot_user, make_channel, make_guild, make_interaction, make_message,
@@ -355,7 +355,8 @@ async def test_reindex_is_refused_for_non_admins(engine: Engine) -> None:
 async def test_reindex_swaps_the_engine_while_questions_keep_being_answered(engine: Engine) -> None:
     release = threading.Event()
     new_engine = StubEngine(lambda q: cited("from the new index", question=q))
-    new_engine.stats = type("Stats", (), {"documents": 7, "paragraphs": 70})()
+    new_engine.stats = IndexStats(documents=7, paragraphs=70, vocabulary=300, rebuilt=True, seconds=0.1,
+                                  files=7, reused=6, parsed=1)
 
     def rebuild() -> Any:
         release.wait(10)
@@ -377,6 +378,7 @@ async def test_reindex_swaps_the_engine_while_questions_keep_being_answered(engi
     await asyncio.wait_for(task, 10)
     assert client.holder.current is new_engine
     assert "Reindexed: 7 documents, 70 paragraphs" in admin.followup.send.await_args.args[0]
+    assert "1 files parsed, 6 unchanged" in admin.followup.send.await_args.args[0]
     after = mention("anything")
     await client.on_message(after)
     assert "from the new index" in embed_of(sent_kwargs(after.channel.send))["description"]
