@@ -142,7 +142,9 @@ class CompiledIndex:
             gain = self._gains(paras, tf, weight, np.repeat([float(absent[t]) * c for t, c, _, _ in spans], sizes))
         else:
             gain = self._gains(paras, tf, weight, 0.0)
-        acc = self._scratch("acc", np.float64)
+        acc = getattr(self._local, "acc", None)
+        if acc is None:  # per thread: the Discord bot asks from executor threads
+            acc = self._local.acc = np.zeros(self.n_paragraphs, dtype=np.float64)
         try:
             np.add.at(acc, paras, gain)  # in query-term order, like rank-bm25's sum
             scores = np.take(acc, paras)
@@ -165,37 +167,51 @@ class CompiledIndex:
         paras, first = np.unique(paras, return_index=True)
         return paras.astype(np.int64), scores[first], base
 
-    def _scratch(self, name: str, dtype) -> np.ndarray:
-        """A per-thread array of one slot per paragraph (the Discord bot asks from executor threads)."""
-        array = getattr(self._local, name, None)
-        if array is None:
-            array = np.zeros(self.n_paragraphs, dtype=dtype)
-            setattr(self._local, name, array)
-        return array
-
     def top(self, query: Sequence[int], limit: int) -> tuple[list[int], list[float]]:
         """The ``limit`` best paragraphs containing a query term: score descending, then id.
 
-        Work is linear in the query terms' postings, never in the corpus size.
+        Work is proportional to the query terms' postings, not to the corpus.
         Returns plain lists ``(paragraph ids, scores)``.
         """
         paras, scores, _, sizes = self._candidates(query)
         if limit <= 0 or not len(paras):
             return [], []
-        if len(sizes) > 1:
-            # A paragraph with several query terms is listed once per term (same score each
-            # time): keep one listing, in linear time, by letting the last write to a slot win.
-            slot = self._scratch("slot", np.intp)
-            position = np.arange(len(paras))
-            slot[paras] = position
-            keep = np.flatnonzero(slot.take(paras) == position)
-            paras, scores = paras[keep], scores[keep]
-        if len(paras) > limit:
-            kth = np.partition(scores, len(scores) - limit)[len(scores) - limit]  # limit-th best score
-            keep = np.flatnonzero(scores >= kth)  # ties at the cut stay, ranked by id below
-            paras, scores = paras[keep], scores[keep]
-        order = np.lexsort((paras, -scores))[:limit]
-        return paras[order].tolist(), scores[order].tolist()
+        if len(paras) > 4 * limit:
+            # Within one term's postings no paragraph repeats, so the limit-th best score
+            # among (a sample of) them is a lower bound for the limit-th best overall.
+            # Keep only what reaches the best such bound (ties included), rank those exactly.
+            floor, start = -math.inf, 0
+            for size in sizes:
+                if size >= limit:
+                    sample = scores[start : start + size : max(1, size // (limit * 8))].copy()
+                    kth = len(sample) - limit
+                    sample.partition(kth)
+                    floor = max(floor, float(sample[kth]))
+                start += size
+            if floor > -math.inf:
+                keep = np.flatnonzero(scores >= floor)
+                paras, scores = paras[keep], scores[keep]
+        order = np.argsort(-scores, kind="stable")
+        ids, values = paras[order].tolist(), scores[order].tolist()
+        top_ids: list[int] = []
+        top_scores: list[float] = []
+        i, n = 0, len(ids)
+        while i < n and len(top_ids) < limit:
+            j = i + 1
+            value = values[i]
+            while j < n and values[j] == value:
+                j += 1
+            if j == i + 1:
+                top_ids.append(ids[i])
+                top_scores.append(value)
+            else:
+                # Equal scores: lower paragraph id first; a paragraph reached through several
+                # terms appears once per term (always with the same score).
+                for pid in sorted(set(ids[i:j])):
+                    top_ids.append(pid)
+                    top_scores.append(value)
+            i = j
+        return top_ids[:limit], top_scores[:limit]
 
     def full_scores(self, query: Sequence[int]) -> np.ndarray:
         """Scores of every paragraph (what ``BM25Okapi.get_scores`` returns)."""

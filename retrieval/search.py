@@ -34,10 +34,6 @@ def term_weight(df: int, n_paragraphs: int) -> float:
     return math.log(1 + (n_paragraphs - df + 0.5) / (df + 0.5))
 
 
-def _contains(index: StoredIndex, term_id: int, pid: int) -> bool:
-    return index.compiled.contains(term_id, pid)
-
-
 def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int, min_share: float) -> SearchResult:
     """Rank paragraphs for ``question`` and decide whether the corpus answers it."""
     analyzed = analyzer.terms(question)
@@ -56,6 +52,6 @@ def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int, mi
             for d, pid, number, score in zip(doc_ids, pids, numbers, scores)]
     top_pid = hits[0].paragraph_index
     total = sum(weights.values())
-    matched = sum(w for t, w in weights.items() if ids[t] is not None and _contains(index, ids[t], top_pid))
+    matched = sum(w for t, w in weights.items() if ids[t] is not None and index.compiled.contains(ids[t], top_pid))
     share = matched / total if total > 0 else 0.0
     return SearchResult(terms, weights, tuple(hits), share, share >= min_share and hits[0].score > 0)
