@@ -191,9 +191,11 @@ def test_eval_rejects_malformed_lines(run, tmp_path):
     assert code == 2 and "bad.jsonl:2" in err
 
 
-def test_chat_loop(run):
+def test_chat_loop(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the history file goes to ./.citebot/
     code, out, _ = run("chat", stdin=f"{EXAMPLE_QUESTION}\n\n:quit\nnever asked\n")
     assert code == 0 and "transparency mechanism" in out and "never asked" not in out
+    assert (tmp_path / ".citebot" / "chat_history").exists()  # saved for the next session
     code, out, _ = run("chat", stdin="")  # Ctrl-D right away
     assert code == 0
 
