@@ -1,6 +1,6 @@
 """Building an index: parallel per-file parse + tokenize with a per-file cache, then exact BM25.
 
-1. Scan the corpus (the files ``list_files`` finds, with one ``stat`` each).
+1. Scan the corpus (:func:`~retrieval.corpus.scan_corpus`: one ``stat`` per file).
 2. Per file, in worker processes when there is enough new text: reuse the
    cached result when the file's size and mtime match the last build (or its
    content hash matches an entry), else decode, ``parse_file`` and tokenize
@@ -25,12 +25,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
 from .analysis import Analyzer
-from .corpus import DOCUMENT_SUFFIXES, ParsedFile, assemble, decode_file, list_files, parse_file
+from .corpus import ParsedFile, ScannedFile, assemble, decode_file, parse_file, scan_corpus
 from .errors import CorpusError
 from .file_cache import FileCache, FileResult, config_hash
 from .index import CompiledIndex, compile_postings
@@ -44,13 +43,6 @@ log = logging.getLogger(__name__)
 POOL_MIN_BYTES = 4 * 1024 * 1024
 
 
-class ScannedFile(NamedTuple):
-    path: str
-    source: str  # relative to the corpus folder, "/" separators
-    size: int
-    mtime_ns: int
-
-
 @dataclass(frozen=True)
 class BuildReport:
     """What a build did with each corpus file."""
@@ -60,50 +52,6 @@ class BuildReport:
     parsed: int  # read, parsed and tokenized (new or changed)
     removed: int  # in the previous build, gone now
     seconds: float
-
-
-def scan_corpus(corpus_dir: Path) -> list[ScannedFile]:
-    """Every document file with its size and modification time.
-
-    The same files in the same order as :func:`~retrieval.corpus.list_files`
-    (recursive, hidden entries skipped, sorted by relative path), walked with
-    ``os.scandir`` and plain strings: a corpus of 100k files scans in a
-    fraction of the time ``pathlib`` takes. Files that cannot be stat'ed (a
-    broken symlink) are skipped with a warning.
-    """
-    if not corpus_dir.is_dir():
-        list_files(corpus_dir)  # raises the CorpusError that explains what is wrong
-    found: list[ScannedFile] = []
-    pending = [(str(corpus_dir), "")]
-    while pending:
-        folder, rel = pending.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = list(it)
-        except OSError as exc:  # os.walk (list_files) skips unreadable folders too
-            log.warning("skipping folder %s: %s", rel or folder, exc)
-            continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            source = f"{rel}/{name}" if rel else name
-            if is_dir:
-                if not entry.is_symlink():  # like os.walk: symlinked folders are not followed
-                    pending.append((entry.path, source))
-            elif name.lower().endswith(DOCUMENT_SUFFIXES):
-                try:
-                    st = entry.stat()
-                except OSError as exc:
-                    log.warning("skipping %s: %s", source, exc)
-                    continue
-                found.append(ScannedFile(entry.path, source, st.st_size, st.st_mtime_ns))
-    found.sort(key=lambda f: f.source)
-    return found
 
 
 # -- per file ----------------------------------------------------------------------
@@ -150,7 +98,7 @@ class FileProcessor:
         sha = hashlib.sha256(data).hexdigest()
         if sha != known and (hit := self.cache.get(sha)) is not None:
             return sha, hit, True
-        text = decode_file(Path(path), source, data)
+        text = decode_file(source, data)
         del data
         if text is None:
             return sha, None, False

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import CorpusError
 from .models import Document, Paragraph
@@ -187,22 +188,59 @@ def assemble(parsed: list[ParsedFile], settings: CorpusSettings) -> list[Documen
     return documents
 
 
-def list_files(corpus_dir: Path) -> list[Path]:
-    """Every document file under ``corpus_dir`` (recursive, sorted, hidden entries skipped)."""
+class ScannedFile(NamedTuple):
+    path: str
+    source: str  # relative to the corpus folder, "/" separators
+    size: int
+    mtime_ns: int
+
+
+def scan_corpus(corpus_dir: Path) -> list[ScannedFile]:
+    """Every document file with its size and modification time.
+
+    Recursive, hidden entries skipped, symlinked folders not followed, sorted
+    by relative path; walked with ``os.scandir`` and plain strings, so a corpus
+    of 100k files scans in a fraction of the time ``pathlib`` takes. Files that
+    cannot be stat'ed (a broken symlink) are skipped with a warning.
+    """
     if not corpus_dir.exists():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus path is not a folder: {corpus_dir}")
-    found = []
-    for root, dirs, files in os.walk(corpus_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if not name.startswith(".") and name.lower().endswith(DOCUMENT_SUFFIXES):
-                found.append(Path(root) / name)
-    return sorted(found, key=lambda p: p.relative_to(corpus_dir).as_posix())
+    found: list[ScannedFile] = []
+    pending = [(str(corpus_dir), "")]
+    while pending:
+        folder, rel = pending.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as exc:  # an unreadable folder
+            log.warning("skipping folder %s: %s", rel or folder, exc)
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            source = f"{rel}/{name}" if rel else name
+            if is_dir:
+                if not entry.is_symlink():  # symlinked folders are not followed (no loops)
+                    pending.append((entry.path, source))
+            elif name.lower().endswith(DOCUMENT_SUFFIXES):
+                try:
+                    st = entry.stat()
+                except OSError as exc:
+                    log.warning("skipping %s: %s", source, exc)
+                    continue
+                found.append(ScannedFile(entry.path, source, st.st_size, st.st_mtime_ns))
+    found.sort(key=lambda f: f.source)
+    return found
 
 
-def decode_file(path: Path, source: str, data: bytes) -> str | None:
+def decode_file(source: str, data: bytes) -> str | None:
     """File bytes as text, or None (with a warning) for binary or empty files."""
     if b"\x00" in data:
         log.warning("skipping %s: looks like a binary file", source)
@@ -222,11 +260,15 @@ def read_corpus(corpus_dir: Path, settings: CorpusSettings | None = None) -> lis
     """Read every document under ``corpus_dir``; raises CorpusError when there are none."""
     settings = settings or CorpusSettings()
     parsed = []
-    for path in list_files(corpus_dir):
-        source = path.relative_to(corpus_dir).as_posix()
-        text = decode_file(path, source, path.read_bytes())
+    for f in scan_corpus(corpus_dir):
+        try:
+            data = Path(f.path).read_bytes()
+        except OSError as exc:
+            log.warning("skipping %s: cannot read it (%s)", f.source, exc)
+            continue
+        text = decode_file(f.source, data)
         if text is not None:
-            parsed.append(parse_file(source, text, settings))
+            parsed.append(parse_file(f.source, text, settings))
     documents = assemble(parsed, settings)
     if not documents:
         raise CorpusError(f"no documents (.txt or .md files with text) in corpus folder: {corpus_dir}")

@@ -6,13 +6,13 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .analysis import Analyzer
 from .answer import build_answer
-from .build import ScannedFile, scan_corpus
 from .build import build_index
+from .corpus import ScannedFile, scan_corpus
 from .errors import IndexCorrupt
 from .models import Answer
 from .search import search
@@ -100,8 +100,7 @@ class Engine:
         result = search(self.index, self.analyzer, question, limit, self.settings.answer.min_matched_share)
         answer = build_answer(question, result, self.index, self.analyzer, self.settings.answer, top_k, more)
         elapsed = (time.perf_counter() - started) * 1000
-        return Answer(answer.question, answer.answered, answer.text, answer.citations, answer.matched_share,
-                      round(elapsed, 3), answer.more)
+        return replace(answer, elapsed_ms=round(elapsed, 3))
 
 
 def _load_if_fresh(index_dir: Path, fingerprint: str, settings: Settings) -> StoredIndex | None:
