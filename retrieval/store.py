@@ -100,13 +100,14 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
         para_doc = np.empty(n, dtype=np.int32)
         para_num = np.empty(n, dtype=np.int32)
         sizes = np.empty(n, dtype=np.int64)
-        docs_json = []
+        columns: dict[str, list] = {key: [] for key in _DOC_FIELDS}
         pid = 0
         # Paragraph texts stream to disk so a large corpus is never held twice.
         with open(tmp / "texts.bin", "wb", buffering=1 << 20) as out:
             for d_index, doc in enumerate(documents):
-                docs_json.append({"source": doc.source, "title": doc.title, "date": doc.date, "url": doc.url,
-                                  "first": pid, "paragraphs": len(doc.paragraphs)})
+                for key, value in zip(_DOC_FIELDS, (doc.source, doc.title, doc.date, doc.url, pid,
+                                                    len(doc.paragraphs))):
+                    columns[key].append(value)
                 for p in doc.paragraphs:
                     data = p.text.encode("utf-8")
                     out.write(data)
@@ -125,7 +126,7 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         (tmp / "terms.txt").write_text("\n".join(terms), encoding="utf-8")
         # Columns, not one object per document: 100k tiny files load in a fraction of the time.
-        _write_json(tmp / "documents.json", {key: [d[key] for d in docs_json] for key in _DOC_FIELDS})
+        _write_json(tmp / "documents.json", columns)
         files = {p.name: p.stat().st_size for p in sorted(tmp.iterdir())}
         meta = {"format": FORMAT_VERSION, "fingerprint": fingerprint, "documents": len(documents),
                 "paragraphs": n, "vocabulary": len(terms), "files": files, **(extra_meta or {})}
@@ -214,8 +215,6 @@ def load(build: Path, bm25: BM25Settings) -> StoredIndex:
 
 def _read_documents(path: Path) -> list[DocumentInfo]:
     data = json.loads(path.read_text(encoding="utf-8"))
-    if isinstance(data, list):  # an index written before documents.json had columns
-        return [DocumentInfo(**d) for d in data]
     columns = [data[key] for key in _DOC_FIELDS]
     if len({len(c) for c in columns}) > 1:
         raise ValueError("documents.json columns differ in length")
