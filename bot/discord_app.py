@@ -24,7 +24,7 @@ from discord import app_commands
 from bot import render_discord as render
 from bot.config import Config, DiscordConfig
 from bot.discord_sync import sync_commands
-from bot.discord_views import AnswerView, PagesView
+from bot.discord_views import NO_MENTIONS, AnswerView, PagesView, say_ephemeral
 from bot.engine_holder import EngineHolder
 from bot.feedback import FeedbackLog
 from bot.policies import Cooldown, UserHasher, channel_allowed, extract_question, is_admin, too_long
@@ -35,7 +35,6 @@ __all__ = ["CitebotClient", "EngineHolder", "MORE_PAGES", "build_intents"]
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 MORE_PAGES = 3  # how many further pages of citations "More results" can show
 
 
@@ -203,29 +202,22 @@ class CitebotClient(discord.Client):
             await self._apologise(send, qid)
 
     # ------------------------------------------------------------ app commands
-    async def _ephemeral(self, interaction: discord.Interaction, text: str) -> None:
-        text = render.notice(text)
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-
     async def ask_command(self, interaction: discord.Interaction, question: str, results: int | None = None) -> None:
         cfg = self.config.discord
         qid, user = new_question_id(), self.hash_user(interaction.user.id)
         try:
             if interaction.guild is None and not cfg.allow_dms:
-                await self._ephemeral(interaction, "I only answer questions in servers.")
+                await say_ephemeral(interaction, "I only answer questions in servers.")
                 return
             if interaction.guild is not None and not channel_allowed(
                     cfg.channel_ids, interaction.channel_id, getattr(interaction.channel, "parent_id", None)):
                 where = ", ".join(f"<#{c}>" for c in cfg.channel_ids)
-                await self._ephemeral(interaction, f"I only answer questions in {where}.")
+                await say_ephemeral(interaction, f"I only answer questions in {where}.")
                 return
             question = " ".join((question or "").split())
             notice = self._gate(question, interaction.user.id)
             if notice:
-                await self._ephemeral(interaction, notice)
+                await say_ephemeral(interaction, notice)
                 return
             await interaction.response.defer(thinking=True)
             answer = await self.ask_engine(question, results, qid=qid, user=user, channel=interaction.channel_id,
@@ -236,7 +228,7 @@ class CitebotClient(discord.Client):
                 reply["view"].message = sent
         except Exception:
             log.exception("question failed id=%s user=%s channel=%s command=/ask", qid, user, interaction.channel_id)
-            await self._apologise(functools.partial(self._ephemeral, interaction), qid)
+            await self._apologise(functools.partial(say_ephemeral, interaction), qid)
 
     async def sources_command(self, interaction: discord.Interaction) -> None:
         try:
@@ -252,21 +244,21 @@ class CitebotClient(discord.Client):
                 view.message = await interaction.original_response()
         except Exception:
             log.exception("command failed user=%s command=/sources", self.hash_user(interaction.user.id))
-            await self._apologise(functools.partial(self._ephemeral, interaction), "sources")
+            await self._apologise(functools.partial(say_ephemeral, interaction), "sources")
 
     async def reindex_command(self, interaction: discord.Interaction) -> None:
         cfg, user = self.config.discord, self.hash_user(interaction.user.id)
         manage_guild = interaction.guild is not None and interaction.permissions.manage_guild
         if not is_admin(interaction.user.id, cfg.owner_ids, manage_guild):
             log.info("reindex refused user=%s", user)
-            await self._ephemeral(interaction, "Sorry, only the bot's owners or members with the Manage Server "
+            await say_ephemeral(interaction, "Sorry, only the bot's owners or members with the Manage Server "
                                                "permission can rebuild the index.")
             return
         if self.reindex is None:
-            await self._ephemeral(interaction, "Reindexing isn't available in this deployment.")
+            await say_ephemeral(interaction, "Reindexing isn't available in this deployment.")
             return
         if self._reindex_lock.locked():
-            await self._ephemeral(interaction, "A reindex is already running; questions are still being answered.")
+            await say_ephemeral(interaction, "A reindex is already running; questions are still being answered.")
             return
         async with self._reindex_lock:
             try:
@@ -278,16 +270,16 @@ class CitebotClient(discord.Client):
                 stats = engine.stats
                 log.info("reindexed user=%s documents=%s paragraphs=%s seconds=%.1f", user, stats.documents,
                          stats.paragraphs, seconds)
-                await self._ephemeral(interaction, f"Reindexed: {stats.documents} documents, {stats.paragraphs} "
+                await say_ephemeral(interaction, f"Reindexed: {stats.documents} documents, {stats.paragraphs} "
                                                    f"paragraphs in {seconds:.1f} s ({stats.parsed} files parsed, "
                                                    f"{stats.reused} unchanged).")
             except CitebotError as exc:
                 log.error("reindex failed user=%s: %s", user, exc)
-                await self._ephemeral(interaction, render.fit_plain(f"Reindex failed, the previous index stays in "
+                await say_ephemeral(interaction, render.fit_plain(f"Reindex failed, the previous index stays in "
                                                                     f"use: {exc}", 1900))
             except Exception:
                 log.exception("reindex failed user=%s command=/reindex", user)
-                await self._apologise(functools.partial(self._ephemeral, interaction), "reindex")
+                await self._apologise(functools.partial(say_ephemeral, interaction), "reindex")
 
     async def _on_app_command_error(self, interaction: discord.Interaction,
                                     error: app_commands.AppCommandError) -> None:
@@ -295,11 +287,11 @@ class CitebotClient(discord.Client):
         if isinstance(error, (app_commands.CommandSignatureMismatch, app_commands.TransformerError)):
             # A client sent options that do not fit the command (e.g. /ask without a question).
             log.info("malformed command user=%s command=/%s: %s", self.hash_user(interaction.user.id), name, error)
-            await self._ephemeral(interaction, f"That /{name} was missing something. Try, for example: "
+            await say_ephemeral(interaction, f"That /{name} was missing something. Try, for example: "
                                                "/ask question: what did the US say about Tomahawk missiles?")
             return
         log.error("command failed user=%s command=/%s", self.hash_user(interaction.user.id), name, exc_info=error)
-        await self._apologise(functools.partial(self._ephemeral, interaction), name)
+        await self._apologise(functools.partial(say_ephemeral, interaction), name)
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         log.exception("unhandled error in %s", event_method)

@@ -15,10 +15,10 @@ from retrieval.models import Answer
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
+NO_MENTIONS = discord.AllowedMentions.none()  # every send: nothing in a reply ever pings anyone
 
 
-async def _say(interaction: discord.Interaction, text: str) -> None:
+async def say_ephemeral(interaction: discord.Interaction, text: str) -> None:
     """An ephemeral line, as the response if none was sent yet, else as a follow-up."""
     if interaction.response.is_done():
         await interaction.followup.send(render.notice(text), ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -44,7 +44,7 @@ class TimeoutDisablesView(discord.ui.View):
         log.error("button failed view=%s item=%s user=%s", type(self).__name__, getattr(item, "label", item),
                   self.describe_user(interaction), exc_info=error)
         try:
-            await _say(interaction, "Sorry, something went wrong with that button.")
+            await say_ephemeral(interaction, "Sorry, something went wrong with that button.")
         except discord.HTTPException:
             log.debug("could not send the apology", exc_info=True)
 
@@ -79,7 +79,7 @@ class AnswerView(TimeoutDisablesView):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         custom_id = (interaction.data or {}).get("custom_id")
         if custom_id == self.more_results.custom_id and interaction.user.id != self.asker_id:
-            await _say(interaction, "Only the person who asked can page through these results. "
+            await say_ephemeral(interaction, "Only the person who asked can page through these results. "
                                     "Ask your own question with `/ask`.")
             return False
         return True
@@ -113,7 +113,7 @@ class AnswerView(TimeoutDisablesView):
             question=self.answer.question, paragraphs=cited, vote=vote,
             user_hash=self.hash_user(interaction.user.id), question_id=self.question_id))
         log.info("feedback id=%s user=%s vote=%s", self.question_id, self.hash_user(interaction.user.id), vote)
-        await _say(interaction, "Thanks for the feedback!")
+        await say_ephemeral(interaction, "Thanks for the feedback!")
 
 
 class PagesView(TimeoutDisablesView):
@@ -132,7 +132,7 @@ class PagesView(TimeoutDisablesView):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
-            await _say(interaction, "Use `/sources` yourself to page through the list.")
+            await say_ephemeral(interaction, "Use `/sources` yourself to page through the list.")
             return False
         return True
 
