@@ -11,18 +11,6 @@ BOLD, RESET = "\033[1m", "\033[0m"
 NO_ANSWER = "No answer: the corpus has nothing on this. Try rephrasing, or `citebot sources` to see what it covers."
 
 
-def highlight(text: str, spans, color: bool) -> str:
-    """Wrap the given character spans of ``text`` in ANSI bold (or leave as is)."""
-    if not color:
-        return text
-    out, last = [], 0
-    for start, end in spans:
-        out += [text[last:start], BOLD, text[start:end], RESET]
-        last = end
-    out.append(text[last:])
-    return "".join(out)
-
-
 def citation_heading(c: Citation) -> str:
     """``[n] title · date`` as one line."""
     parts = [c.title or c.source] + ([c.date] if c.date else [])

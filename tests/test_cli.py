@@ -12,6 +12,7 @@ import click
 import pytest
 
 from bot.cli import cli, main
+from bot.render_text import BOLD, RESET, render_answer
 
 from .support import EXAMPLE_QUESTION, REPO_ROOT, SEEDS, TOMAHAWK_SOURCE
 
@@ -74,6 +75,12 @@ def test_ask_text_output(run):
     assert "transparency mechanism" in out and f"{TOMAHAWK_SOURCE} ¶17" in out
     assert "[1]" in out and "[2]" not in out
     assert "\033[" not in out  # no ANSI codes when not a terminal
+
+
+def test_terminal_output_bolds_matched_words(seeds_engine):
+    text = render_answer(seeds_engine.ask(EXAMPLE_QUESTION), color=True)
+    assert f"{BOLD}Tomahawk{RESET}" in text and f"{BOLD}missiles{RESET}" in text
+    assert f"{BOLD}cruise{RESET}" not in text
 
 
 def test_unanswered_is_exit_0_with_null_answer(run):
