@@ -113,5 +113,5 @@ def _load_if_fresh(index_dir: Path, fingerprint: str, settings: Settings) -> Sto
             return None
         return load(build, settings.bm25)
     except IndexCorrupt as exc:
-        log.warning("index is damaged, rebuilding: %s", exc)
+        log.warning("cannot use the index, rebuilding it: %s", exc)
         return None

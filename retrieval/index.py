@@ -7,22 +7,26 @@ terms. A test holds this parity to 1e-6.
 
 The compiled form is a term -> paragraphs postings list (CSR by term): for term
 ``t`` the paragraphs ``post_para[ptr[t]:ptr[t+1]]`` with frequencies
-``post_tf[...]``; plus idf per term and the length norm per paragraph.
+``post_tf[...]`` and impacts ``impact[...]`` (the posting's score contribution,
+computed once at build time with the same formula); plus idf per term.
 
-A query touches only its terms' postings: their gains are computed in one
-vectorised pass, summed per paragraph in a per-thread dense accumulator (reset
-at the touched positions only), and :meth:`CompiledIndex.top` keeps the best
-``limit`` (score descending, then paragraph id) after a cheap lower-bound
-filter -- no work proportional to the number of paragraphs.
+A query touches only its terms' postings: their impacts are summed per
+paragraph in a per-thread dense accumulator (reset at the touched positions
+only), and :meth:`CompiledIndex.top` keeps the best ``limit`` (score
+descending, then paragraph id) after a cheap lower-bound filter -- no work
+proportional to the number of paragraphs, and few numpy calls per question.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
+from typing import NamedTuple
 
 import numpy as np
 
@@ -51,6 +55,18 @@ def compute_idf(df: np.ndarray, n_paragraphs: int, settings: BM25Settings) -> np
     return idf
 
 
+class TopK(NamedTuple):
+    """The best paragraphs for a query, and which query terms the best one contains."""
+
+    ids: list[int]  # paragraph ids, score descending, then id ascending
+    scores: list[float]
+    best_terms: frozenset[int]  # term ids of the query found in ids[0] (empty when no ids)
+
+
+_FULL_FLOOR = 4096  # the rarest term's postings up to this many give an exact lower bound
+_CHUNK = 1 << 22  # postings per step when computing impacts (bounds the temporary memory)
+
+
 @dataclass
 class CompiledIndex:
     """The arrays that score a query (may be memory-mapped)."""
@@ -62,37 +78,56 @@ class CompiledIndex:
     idf: np.ndarray  # float64 [V]
     para_len: np.ndarray  # int32 [N]
     settings: BM25Settings
+    # float64 [P]: each posting's score contribution minus what an absent term gives
+    # (computed here unless a saved build provides it).
+    impact: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.para_len)
         self.n_paragraphs = n
         self.avgdl = float(self.para_len.sum()) / n if n else 0.0
-        k1, b = self.settings.k1, self.settings.b
-        lengths = np.asarray(self.para_len, dtype=np.float64)
-        ratio = lengths / self.avgdl if self.avgdl > 0 else np.zeros(n)
         self._delta = variant_delta(self.settings)
-        if self.settings.variant == "l":
-            self._norm = 1 - b + b * ratio  # ctd = tf / norm
-        else:
-            self._norm = k1 * (1 - b + b * ratio)
         # What every paragraph gets for a query term it lacks (0 for Okapi).
         # (rank-bm25's BM25L multiplies by tf, so an absent term gives 0 there too.)
         if self.settings.variant == "plus":
             self._absent = self.idf * self._delta
         else:
             self._absent = np.zeros(len(self.idf))
+        if self.impact is None:
+            self.impact = self._compute_impacts()
         self._local = threading.local()  # per-thread scratch accumulator
 
-    def _gains(self, paras: np.ndarray, tf: np.ndarray, idf: np.ndarray | float,
-               absent: np.ndarray | float) -> np.ndarray:
-        """Score of each posting's term in its paragraph minus what an absent term would give.
-
-        ``idf`` (and ``absent``) may already be multiplied by the term's count in the query.
-        """
-        k1 = self.settings.k1
-        norm = np.take(self._norm, paras)
+    def _compute_impacts(self) -> np.ndarray:
+        """Every posting's gain (rank-bm25's formula for the variant), term range by term range."""
+        k1, b = self.settings.k1, self.settings.b
+        ratio = (np.asarray(self.para_len, dtype=np.float64) / self.avgdl if self.avgdl > 0
+                 else np.zeros(self.n_paragraphs))
         if self.settings.variant == "l":
-            tf = tf.astype(np.float64)
+            norm = 1 - b + b * ratio  # ctd = tf / norm
+        else:
+            norm = k1 * (1 - b + b * ratio)
+        ptr = np.asarray(self.ptr)
+        out = np.empty(int(ptr[-1]) if len(ptr) else 0, dtype=np.float64)
+        term = 0
+        while term < len(self.df):
+            start = int(ptr[term])
+            last = max(term + 1, int(np.searchsorted(ptr, start + _CHUNK, side="right")) - 1)
+            last = min(last, len(self.df))
+            end = int(ptr[last])
+            sizes = np.diff(ptr[term : last + 1])
+            out[start:end] = self._gains(norm, self.post_para[start:end], self.post_tf[start:end],
+                                         np.repeat(self.idf[term:last], sizes),
+                                         np.repeat(self._absent[term:last], sizes))
+            term = last
+        return out
+
+    def _gains(self, norm: np.ndarray, paras: np.ndarray, tf: np.ndarray, idf: np.ndarray,
+               absent: np.ndarray) -> np.ndarray:
+        """Score of each posting's term in its paragraph minus what an absent term would give."""
+        k1 = self.settings.k1
+        norm = np.take(norm, paras)
+        tf = tf.astype(np.float64)
+        if self.settings.variant == "l":
             ctd = tf / norm
             return idf * tf * (k1 + 1) * (ctd + self._delta) / (k1 + ctd + self._delta) - absent
         if self.settings.variant == "plus":
@@ -103,45 +138,33 @@ class CompiledIndex:
         start, end = int(self.ptr[term_id]), int(self.ptr[term_id + 1])
         return self.post_para[start:end], self.post_tf[start:end]
 
-    def contains(self, term_id: int, pid: int) -> bool:
-        """Whether paragraph ``pid`` contains term ``term_id`` (binary search in its postings)."""
-        paras = self.post_para[int(self.ptr[term_id]) : int(self.ptr[term_id + 1])]
-        pos = int(paras.searchsorted(pid))
-        return pos < len(paras) and int(paras[pos]) == pid
-
-    def _candidates(self, query: Sequence[int]) -> tuple[np.ndarray, np.ndarray, float, list[int]]:
+    def _candidates(self, query: Sequence[int]) -> tuple[np.ndarray, np.ndarray, float, list[tuple[int, int]]]:
         """Scores of the paragraphs that contain a query term, touching only their postings.
 
-        Returns ``(paragraph ids, scores, base, sizes)``: one entry per posting
-        of the query terms, term after term (``sizes`` entries each), so a
-        paragraph containing k of the terms is listed k times with the same score.
+        Returns ``(paragraph ids, scores, base, spans)``: one entry per posting
+        of the query terms, term after term (``spans`` lists ``(term id, postings)``
+        in that order), so a paragraph containing k of the terms is listed k
+        times with the same score.
         """
         counts = dict.fromkeys(query, 1) if len(set(query)) == len(query) else Counter(query)
-        absent = self._absent
-        base = float(sum(absent[t] * c for t, c in counts.items())) if self.settings.variant == "plus" else 0.0
-        ptr, post_para, post_tf, idf = self.ptr, self.post_para, self.post_tf, self.idf
-        spans = []
+        ptr, post_para, impact = self.ptr, self.post_para, self.impact
+        base = 0.0
+        if self.settings.variant == "plus":
+            base = float(sum(self._absent[t] * c for t, c in counts.items()))
+        para_parts, gain_parts, spans = [], [], []
         for term_id, count in counts.items():
             start, end = int(ptr[term_id]), int(ptr[term_id + 1])
             if end > start:
-                spans.append((term_id, count, start, end))
-        if not spans:
-            return np.empty(0, np.int64), np.empty(0, np.float64), base, []
-        if len(spans) == 1:
-            term_id, count, start, end = spans[0]
-            paras = post_para[start:end]
-            gain = self._gains(paras, post_tf[start:end], float(idf[term_id]) * count,
-                               float(absent[term_id]) * count)
-            return paras, gain + base if base else gain, base, [len(paras)]
-        # intp indices and float frequencies: numpy would convert them at every use.
-        paras = np.concatenate([post_para[a:b] for _, _, a, b in spans], dtype=np.intp)
-        tf = np.concatenate([post_tf[a:b] for _, _, a, b in spans], dtype=np.float64)
-        sizes = [b - a for _, _, a, b in spans]
-        weight = np.repeat([float(idf[t]) * c for t, c, _, _ in spans], sizes)
-        if base:
-            gain = self._gains(paras, tf, weight, np.repeat([float(absent[t]) * c for t, c, _, _ in spans], sizes))
-        else:
-            gain = self._gains(paras, tf, weight, 0.0)
+                para_parts.append(post_para[start:end])
+                gain_parts.append(impact[start:end] if count == 1 else impact[start:end] * count)
+                spans.append((term_id, end - start))
+        if len(spans) <= 1:
+            if not spans:
+                return np.empty(0, np.intp), np.empty(0, np.float64), base, []
+            paras, gain = para_parts[0], gain_parts[0]
+            return paras, gain + base if base else gain, base, spans
+        paras = np.concatenate(para_parts, dtype=np.intp)  # intp: numpy would convert at every use
+        gain = np.concatenate(gain_parts)
         acc = getattr(self._local, "acc", None)
         if acc is None:  # per thread: the Discord bot asks from executor threads
             acc = self._local.acc = np.zeros(self.n_paragraphs, dtype=np.float64)
@@ -152,7 +175,7 @@ class CompiledIndex:
             acc[paras] = 0.0
         if base:
             scores += base
-        return paras, scores, base, sizes
+        return paras, scores, base, spans
 
     def score(self, query: Sequence[int]) -> tuple[np.ndarray, np.ndarray, float]:
         """Scores of the paragraphs that contain a query term.
@@ -161,57 +184,56 @@ class CompiledIndex:
         ``(paragraph ids ascending, scores, base)`` where ``base`` is the score
         of a paragraph containing none of the terms (0 for Okapi).
         """
-        paras, scores, base, sizes = self._candidates(query)
-        if len(sizes) <= 1:
+        paras, scores, base, spans = self._candidates(query)
+        if len(spans) <= 1:
             return paras.astype(np.int64), scores, base
         paras, first = np.unique(paras, return_index=True)
         return paras.astype(np.int64), scores[first], base
 
-    def top(self, query: Sequence[int], limit: int) -> tuple[list[int], list[float]]:
+    def top(self, query: Sequence[int], limit: int) -> TopK:
         """The ``limit`` best paragraphs containing a query term: score descending, then id.
 
         Work is proportional to the query terms' postings, not to the corpus.
-        Returns plain lists ``(paragraph ids, scores)``.
         """
-        paras, scores, _, sizes = self._candidates(query)
+        paras, scores, _, spans = self._candidates(query)
         if limit <= 0 or not len(paras):
-            return [], []
+            return TopK([], [], frozenset())
+        keep = None
         if len(paras) > 4 * limit:
             # Within one term's postings no paragraph repeats, so the limit-th best score
-            # among (a sample of) them is a lower bound for the limit-th best overall.
-            # Keep only what reaches the best such bound (ties included), rank those exactly.
-            floor, start = -math.inf, 0
-            for size in sizes:
-                if size >= limit:
-                    sample = scores[start : start + size : max(1, size // (limit * 8))].copy()
-                    kth = len(sample) - limit
-                    sample.partition(kth)
-                    floor = max(floor, float(sample[kth]))
-                start += size
+            # among them is a lower bound for the limit-th best overall. The rarest terms'
+            # bounds are the tightest: keep what reaches them (ties included), rank that exactly.
+            sizes = [size for _, size in spans]
+            starts = list(accumulate(sizes, initial=0))
+            rarest = sorted((i for i, size in enumerate(sizes) if size >= limit), key=sizes.__getitem__)[:2]
+            floor = -math.inf
+            for i in rarest:
+                start, size = starts[i], sizes[i]
+                exact = i == rarest[0] and size <= _FULL_FLOOR
+                stride = 1 if exact else max(1, size // (limit * 16))
+                sample = scores[start : start + size : stride].copy()
+                kth = len(sample) - limit
+                sample.partition(kth)
+                floor = max(floor, float(sample[kth]))
             if floor > -math.inf:
                 keep = np.flatnonzero(scores >= floor)
                 paras, scores = paras[keep], scores[keep]
-        order = np.argsort(-scores, kind="stable")
+        order = np.lexsort((paras, -scores))
         ids, values = paras[order].tolist(), scores[order].tolist()
-        top_ids: list[int] = []
-        top_scores: list[float] = []
-        i, n = 0, len(ids)
-        while i < n and len(top_ids) < limit:
-            j = i + 1
-            value = values[i]
-            while j < n and values[j] == value:
-                j += 1
-            if j == i + 1:
-                top_ids.append(ids[i])
+        best, run = ids[0], 1
+        while run < len(ids) and ids[run] == best:
+            run += 1
+        top_ids, top_scores, previous = [], [], -1
+        for pid, value in zip(ids, values):
+            if pid != previous:  # a paragraph reached through several terms is listed once per term
+                top_ids.append(pid)
                 top_scores.append(value)
-            else:
-                # Equal scores: lower paragraph id first; a paragraph reached through several
-                # terms appears once per term (always with the same score).
-                for pid in sorted(set(ids[i:j])):
-                    top_ids.append(pid)
-                    top_scores.append(value)
-            i = j
-        return top_ids[:limit], top_scores[:limit]
+                if len(top_ids) == limit:
+                    break
+                previous = pid
+        # The best paragraph's entries lead the order, one per query term it contains.
+        positions = order[:run] if keep is None else keep[order[:run]]
+        return TopK(top_ids, top_scores, _terms_at(spans, positions.tolist()))
 
     def full_scores(self, query: Sequence[int]) -> np.ndarray:
         """Scores of every paragraph (what ``BM25Okapi.get_scores`` returns)."""
@@ -219,6 +241,14 @@ class CompiledIndex:
         out = np.full(self.n_paragraphs, base, dtype=np.float64)
         out[paras] = scores
         return out
+
+
+def _terms_at(spans: list[tuple[int, int]], positions: list[int]) -> frozenset[int]:
+    """The term ids owning ``positions`` of candidates laid out span after span."""
+    if len(spans) == 1:
+        return frozenset((spans[0][0],))
+    bounds = list(accumulate(size for _, size in spans))
+    return frozenset(spans[bisect_right(bounds, pos)][0] for pos in positions)
 
 
 def _order_by_term(term_ids: np.ndarray, n_terms: int) -> np.ndarray:

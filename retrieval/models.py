@@ -6,6 +6,7 @@ All are frozen dataclasses so front-ends can pass them around freely.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,8 @@ class Document:
     paragraphs: tuple[Paragraph, ...]
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A ranked paragraph for a question."""
+class Hit(NamedTuple):
+    """A ranked paragraph for a question (a tuple: built ten at a time per question, on the hot path)."""
 
     doc_index: int  # position of the document in the index
     paragraph_index: int  # global paragraph id in the index

@@ -37,21 +37,21 @@ def term_weight(df: int, n_paragraphs: int) -> float:
 def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int, min_share: float) -> SearchResult:
     """Rank paragraphs for ``question`` and decide whether the corpus answers it."""
     analyzed = analyzer.terms(question)
-    terms = tuple(dict.fromkeys(analyzed))
-    n = index.n_paragraphs
-    ids = {t: index.term_ids.get(t) for t in terms}
-    weights = {t: term_weight(int(index.compiled.df[i]) if i is not None else 0, n) for t, i in ids.items()}
+    term_ids, df, n = index.term_ids, index.compiled.df, index.n_paragraphs
+    ids = {t: term_ids.get(t) for t in analyzed}  # distinct terms, in question order
+    weights = {t: term_weight(0 if i is None else int(df[i]), n) for t, i in ids.items()}
     query = [ids[t] for t in analyzed if ids[t] is not None]
+    terms = tuple(ids)
     if not query:
         return SearchResult(terms, weights, (), 0.0, False)
     # Score descending, then paragraph id; only the query terms' postings are touched.
-    pids, scores = index.compiled.top(query, limit)
-    documents = index.documents
-    doc_ids, numbers = index.para_doc[pids].tolist(), index.para_num[pids].tolist()
-    hits = [Hit(d, pid, documents[d].source, number, score)
-            for d, pid, number, score in zip(doc_ids, pids, numbers, scores)]
-    top_pid = hits[0].paragraph_index
+    pids, scores, best_terms = index.compiled.top(query, limit)
+    documents, doc_of, number_of = index.documents, index.para_doc.item, index.para_num.item
+    hits = []
+    for pid, score in zip(pids, scores):
+        d = doc_of(pid)
+        hits.append(Hit(d, pid, documents[d].source, number_of(pid), score))
     total = sum(weights.values())
-    matched = sum(w for t, w in weights.items() if ids[t] is not None and index.compiled.contains(ids[t], top_pid))
+    matched = sum(w for t, w in weights.items() if ids[t] in best_terms)
     share = matched / total if total > 0 else 0.0
-    return SearchResult(terms, weights, tuple(hits), share, share >= min_share and hits[0].score > 0)
+    return SearchResult(terms, weights, tuple(hits), share, share >= min_share and scores[0] > 0)

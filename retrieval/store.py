@@ -6,7 +6,8 @@ Layout of the index folder::
     build-<id>/          one complete build
         meta.json        format version, fingerprint, counts, size of every file
         terms.txt        the vocabulary, one term per line, sorted (line = term id)
-        *.npy            postings and per-paragraph arrays (loaded memory-mapped)
+        *.npy            postings (paragraph, frequency, impact), per-term and per-paragraph
+                         arrays (loaded memory-mapped)
         texts.bin        paragraph texts, UTF-8, concatenated; text_offsets.npy
         documents.json   per document (one list per field): source, title, date, url, first paragraph, count
 
@@ -34,9 +35,9 @@ from .settings import BM25Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: impact.npy
 _DOC_FIELDS = ("source", "title", "date", "url", "first", "paragraphs")
-_ARRAYS = ("ptr", "post_para", "post_tf", "df", "idf", "para_len", "para_doc", "para_num", "text_offsets")
+_ARRAYS = ("ptr", "post_para", "post_tf", "impact", "df", "idf", "para_len", "para_doc", "para_num", "text_offsets")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class StoredIndex:
         self.compiled = CompiledIndex(
             ptr=arrays["ptr"], post_para=arrays["post_para"], post_tf=arrays["post_tf"],
             df=arrays["df"], idf=arrays["idf"], para_len=arrays["para_len"], settings=bm25,
+            impact=arrays["impact"],
         )
 
     @property
@@ -119,6 +121,7 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
         np.cumsum(sizes, out=offsets[1:])
         arrays = {
             "ptr": compiled.ptr, "post_para": compiled.post_para, "post_tf": compiled.post_tf,
+            "impact": compiled.impact,
             "df": compiled.df, "idf": compiled.idf, "para_len": compiled.para_len,
             "para_doc": para_doc, "para_num": para_num, "text_offsets": offsets,
         }
@@ -181,7 +184,7 @@ def read_meta(build: Path) -> dict:
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"index metadata unreadable in {build}: {exc}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
-        raise IndexCorrupt(f"index in {build} has an unknown format")
+        raise IndexCorrupt(f"index in {build} was written in another format (this citebot reads format {FORMAT_VERSION})")
     return meta
 
 
@@ -229,7 +232,8 @@ def _check_shapes(meta: dict, terms: list[str], a: dict[str, np.ndarray], docs: 
         len(a["ptr"]) != v + 1 or len(a["df"]) != v or len(a["idf"]) != v,
         any(len(a[k]) != n for k in ("para_len", "para_doc", "para_num")),
         len(a["text_offsets"]) != n + 1 or (n and int(a["text_offsets"][-1]) != text_bytes),
-        len(a["post_para"]) != len(a["post_tf"]) or (v and int(a["ptr"][-1]) != len(a["post_para"])),
+        len(a["post_para"]) != len(a["post_tf"]) or len(a["post_para"]) != len(a["impact"]),
+        v and int(a["ptr"][-1]) != len(a["post_para"]),
         sum(d.paragraphs for d in docs) != n,
     ]
     if any(problems):

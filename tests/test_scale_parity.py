@@ -69,11 +69,22 @@ def test_top_is_exact_ranking_with_id_tiebreak(corpus, limit):
     ids = {t: i for i, t in enumerate(terms)}
     for q in queries(2):
         query = [ids[t] for t in q if t in ids]
-        paras, scores = compiled.top(query, limit)
+        paras, scores, best_terms = compiled.top(query, limit)
         full = reference.get_scores(q)
         matching = np.array(sorted({p for t in query for p in compiled.postings(t)[0].tolist()}), dtype=np.int64)
         assert paras == brute_top(full[matching], matching, limit)
         np.testing.assert_allclose(scores, full[paras], atol=1e-6)
+        if paras:  # the query terms the best paragraph contains (the no-answer gate reads these)
+            assert best_terms == {t for t in query if paras[0] in compiled.postings(t)[0]}
+
+
+@pytest.mark.parametrize("variant", ["okapi", "l", "plus"])
+def test_impacts_computed_in_chunks_equal_one_pass(corpus, variant, monkeypatch):
+    _, whole = compile_index(corpus, BM25Settings(variant=variant))
+    monkeypatch.setattr("retrieval.index._CHUNK", 97)  # many term ranges, some larger than a chunk
+    _, chunked = compile_index(corpus, BM25Settings(variant=variant))
+    np.testing.assert_array_equal(chunked.impact, whole.impact)
+    assert len(whole.impact) == len(whole.post_para)
 
 
 def test_top_breaks_ties_by_paragraph_id():
@@ -81,12 +92,12 @@ def test_top_breaks_ties_by_paragraph_id():
     corpus = [["alpha", "beta"]] * 40 + [["alpha"]] * 30 + [["gamma"]] * 30
     terms, compiled = compile_index(corpus, BM25Settings())
     ids = {t: i for i, t in enumerate(terms)}
-    paras, _ = compiled.top([ids["alpha"], ids["beta"]], 5)
+    paras = compiled.top([ids["alpha"], ids["beta"]], 5).ids
     assert paras == [0, 1, 2, 3, 4]
-    paras, _ = compiled.top([ids["alpha"]], 45)
+    paras = compiled.top([ids["alpha"]], 45).ids
     assert paras == list(range(40, 70)) + list(range(15))  # shorter paragraphs first, ties by id
     query = [ids["alpha"], ids["beta"], ids["gamma"]]
-    paras, _ = compiled.top(query, 100)
+    paras = compiled.top(query, 100).ids
     full = compiled.full_scores(query)
     assert paras == brute_top(full, np.arange(100), 100)
 
@@ -103,13 +114,13 @@ def test_scoring_is_thread_safe(corpus):
     terms, compiled = compile_index(corpus, BM25Settings())
     ids = {t: i for i, t in enumerate(terms)}
     qs = [[ids[t] for t in q if t in ids] for q in queries(3)]
-    expected = [compiled.top(q, 9)[0] for q in qs]
+    expected = [compiled.top(q, 9).ids for q in qs]
     failures = []
 
     def worker():
         for _ in range(3):
             for q, exp in zip(qs, expected):
-                if compiled.top(q, 9)[0] != exp:
+                if compiled.top(q, 9).ids != exp:
                     failures.append(q)
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
@@ -150,7 +161,7 @@ def test_cached_parallel_build_equals_reference_pipeline(tmp_path, monkeypatch):
                                     workers=workers)
         assert report.parsed == 30 and report.reused == 0
         assert index.terms == terms
-        for name in ("ptr", "post_para", "post_tf", "df", "idf", "para_len"):
+        for name in ("ptr", "post_para", "post_tf", "impact", "df", "idf", "para_len"):
             np.testing.assert_array_equal(getattr(index.compiled, name), getattr(reference, name), err_msg=name)
         texts = [p.text for d in documents for p in d.paragraphs]
         assert [index.paragraph_text(i) for i in range(index.n_paragraphs)] == texts

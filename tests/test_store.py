@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -74,6 +75,20 @@ def test_corrupt_index_is_detected_and_rebuilt(corpus, tmp_path, caplog, damage)
         rebuilt = Engine.open(corpus, tmp_path / "idx")
     assert rebuilt.stats.rebuilt
     assert "rebuilding" in caplog.text
+    assert rebuilt.ask(EXAMPLE_QUESTION).citations[0].source == TOMAHAWK_SOURCE
+
+
+def test_index_from_an_older_format_is_rebuilt(corpus, tmp_path, caplog):
+    engine = Engine.open(corpus, tmp_path / "idx")
+    meta_path = engine.index.folder / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["format"] = 1  # before impact.npy existed
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    del engine
+    with caplog.at_level(logging.WARNING):
+        rebuilt = Engine.open(corpus, tmp_path / "idx")
+    assert rebuilt.stats.rebuilt
+    assert "written in another format" in caplog.text and "rebuilding" in caplog.text
     assert rebuilt.ask(EXAMPLE_QUESTION).citations[0].source == TOMAHAWK_SOURCE
 
 
