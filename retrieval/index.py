@@ -147,13 +147,13 @@ class CompiledIndex:
         times with the same score.
         """
         counts = dict.fromkeys(query, 1) if len(set(query)) == len(query) else Counter(query)
-        ptr, post_para, impact = self.ptr, self.post_para, self.impact
+        offset, post_para, impact = self.ptr.item, self.post_para, self.impact
         base = 0.0
         if self.settings.variant == "plus":
             base = float(sum(self._absent[t] * c for t, c in counts.items()))
         para_parts, gain_parts, spans = [], [], []
         for term_id, count in counts.items():
-            start, end = int(ptr[term_id]), int(ptr[term_id + 1])
+            start, end = offset(term_id), offset(term_id + 1)
             if end > start:
                 para_parts.append(post_para[start:end])
                 gain_parts.append(impact[start:end] if count == 1 else impact[start:end] * count)
@@ -170,7 +170,7 @@ class CompiledIndex:
             acc = self._local.acc = np.zeros(self.n_paragraphs, dtype=np.float64)
         try:
             np.add.at(acc, paras, gain)  # in query-term order, like rank-bm25's sum
-            scores = np.take(acc, paras)
+            scores = acc.take(paras)
         finally:
             acc[paras] = 0.0
         if base:
@@ -205,18 +205,18 @@ class CompiledIndex:
             # bounds are the tightest: keep what reaches them (ties included), rank that exactly.
             sizes = [size for _, size in spans]
             starts = list(accumulate(sizes, initial=0))
-            rarest = sorted((i for i, size in enumerate(sizes) if size >= limit), key=sizes.__getitem__)[:2]
+            rarest = sorted((i for i, size in enumerate(sizes) if size >= limit), key=sizes.__getitem__)
+            exact = bool(rarest) and sizes[rarest[0]] <= _FULL_FLOOR
             floor = -math.inf
-            for i in rarest:
+            for i in rarest[:1] if exact else rarest[:2]:  # all of the rarest term, or samples of two
                 start, size = starts[i], sizes[i]
-                exact = i == rarest[0] and size <= _FULL_FLOOR
                 stride = 1 if exact else max(1, size // (limit * 16))
                 sample = scores[start : start + size : stride].copy()
                 kth = len(sample) - limit
                 sample.partition(kth)
                 floor = max(floor, float(sample[kth]))
             if floor > -math.inf:
-                keep = np.flatnonzero(scores >= floor)
+                keep = (scores >= floor).nonzero()[0]
                 paras, scores = paras[keep], scores[keep]
         order = np.lexsort((paras, -scores))
         ids, values = paras[order].tolist(), scores[order].tolist()
