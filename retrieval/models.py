@@ -1,6 +1,7 @@
 """Values that cross module boundaries: documents, paragraphs, hits, citations, answers.
 
-All are frozen dataclasses so front-ends can pass them around freely.
+All are immutable (frozen dataclasses; Hit is a NamedTuple) so front-ends can pass them
+around freely.
 """
 
 from __future__ import annotations

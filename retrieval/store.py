@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # 2: impact.npy
 _DOC_FIELDS = ("source", "title", "date", "url", "first", "paragraphs")
-_ARRAYS = ("ptr", "post_para", "post_tf", "impact", "df", "idf", "para_len", "para_doc", "para_num", "text_offsets")
+_ARRAYS = ("ptr", "post_para", "post_tf", "impact", "df", "idf", "para_len", "para_doc", "para_num",
+           "text_offsets")
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,8 @@ def read_meta(build: Path) -> dict:
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"index metadata unreadable in {build}: {exc}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
-        raise IndexCorrupt(f"index in {build} was written in another format (this citebot reads format {FORMAT_VERSION})")
+        raise IndexCorrupt(f"index in {build} was written in another format "
+                           f"(this citebot reads format {FORMAT_VERSION})")
     return meta
 
 
