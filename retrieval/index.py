@@ -32,6 +32,11 @@ import numpy as np
 
 from .settings import BM25Settings
 
+try:  # compiled at install time when a C compiler is available (setup.py); same results as numpy
+    from . import _kernel
+except ImportError:  # pragma: no cover - depends on the machine that installed citebot
+    _kernel = None
+
 _VARIANT_DELTA = {"okapi": 0.0, "l": 0.5, "plus": 1.0}
 
 
@@ -95,7 +100,7 @@ class CompiledIndex:
             self._absent = np.zeros(len(self.idf))
         if self.impact is None:
             self.impact = self._compute_impacts()
-        self._local = threading.local()  # per-thread scratch accumulator
+        self._local = threading.local()  # per-thread scratch (the bot asks from executor threads)
 
     def _compute_impacts(self) -> np.ndarray:
         """Every posting's gain (rank-bm25's formula for the variant), term range by term range."""
@@ -138,6 +143,14 @@ class CompiledIndex:
         start, end = int(self.ptr[term_id]), int(self.ptr[term_id + 1])
         return self.post_para[start:end], self.post_tf[start:end]
 
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's all-zero accumulator (float64) and seen-marks (uint8), one slot per paragraph."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = (np.zeros(self.n_paragraphs, dtype=np.float64),
+                                             np.zeros(self.n_paragraphs, dtype=np.uint8))
+        return scratch
+
     def _candidates(self, query: Sequence[int]) -> tuple[np.ndarray, np.ndarray, float, list[tuple[int, int]]]:
         """Scores of the paragraphs that contain a query term, touching only their postings.
 
@@ -165,9 +178,7 @@ class CompiledIndex:
             return paras, gain + base if base else gain, base, spans
         paras = np.concatenate(para_parts, dtype=np.intp)  # intp: numpy would convert at every use
         gain = np.concatenate(gain_parts)
-        acc = getattr(self._local, "acc", None)
-        if acc is None:  # per thread: the Discord bot asks from executor threads
-            acc = self._local.acc = np.zeros(self.n_paragraphs, dtype=np.float64)
+        acc = self._scratch()[0]
         try:
             np.add.at(acc, paras, gain)  # in query-term order, like rank-bm25's sum
             scores = acc.take(paras)
@@ -193,8 +204,23 @@ class CompiledIndex:
     def top(self, query: Sequence[int], limit: int) -> TopK:
         """The ``limit`` best paragraphs containing a query term: score descending, then id.
 
-        Work is proportional to the query terms' postings, not to the corpus.
+        ``query`` lists term ids (repeats count, as in rank-bm25). Work is
+        proportional to the query terms' postings, not to the corpus. Uses the
+        compiled kernel when it was built, else numpy; both give the same floats.
         """
+        if _kernel is None:
+            return self._top_numpy(query, limit)
+        counts = Counter(query) if len(set(query)) != len(query) else dict.fromkeys(query, 1)
+        base = 0.0
+        if self.settings.variant == "plus":
+            base = float(sum(self._absent[t] * c for t, c in counts.items()))
+        acc, mark = self._scratch()
+        ids, scores, best = _kernel.top(self.ptr, self.post_para, self.impact, list(counts),
+                                        [float(c) for c in counts.values()], limit, base, acc, mark)
+        return TopK(ids, scores, frozenset(best))
+
+    def _top_numpy(self, query: Sequence[int], limit: int) -> TopK:
+        """:meth:`top` in numpy: sum impacts in the dense accumulator, prune by a lower bound, sort."""
         paras, scores, _, spans = self._candidates(query)
         if limit <= 0 or not len(paras):
             return TopK([], [], frozenset())
