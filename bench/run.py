@@ -169,7 +169,7 @@ def child_serve(args: dict) -> dict:
     return {"import_s": round(imported - t0, 3), "load_s": round(loaded - imported, 3),
             "rss_loaded_mb": rss_loaded, "rss_after_queries_mb": _rss_mb(), **_peak_mb(),
             "retrieval": _percentiles(warm), "retrieval_cold_words": _percentiles(cold),
-            "ranking": _percentiles(ranking),
+            "ranking": _percentiles(ranking), "kernel": engine.index.compiled.kernel,
             "answer": _percentiles(answer), "answered": answered, "rankings": rankings}
 
 
@@ -379,7 +379,8 @@ def table(rows: list[dict]) -> list[dict]:
                           "load_s": s["load_s"], "serve_rss_mb": s["rss_after_queries_mb"],
                           "p50_ms": s["retrieval"]["p50_ms"], "p99_ms": s["retrieval"]["p99_ms"],
                           "speedup": speed(s["retrieval"]["p50_ms"]),
-                          "vs_bm25s": speed(s["retrieval"]["p50_ms"], peer)})
+                          "vs_bm25s": speed(s["retrieval"]["p50_ms"], peer),
+                          "note": f"{s.get('kernel', 'numpy')} top-k kernel"})
             if "ranking" in s:
                 lines.append({"engine": "citebot ranking (tokens)", "size": row["size"], "build_s": None,
                               "peak_mb": None, "index_mb": None, "load_s": None, "serve_rss_mb": None,

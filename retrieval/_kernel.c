@@ -138,13 +138,18 @@ static PyObject *kernel_top(PyObject *self, PyObject *const *args, Py_ssize_t na
         for (int64_t j = ptr[terms[i]], end = ptr[terms[i] + 1]; j < end; j++) {
             int32_t p = post_para[j];
             if (p < 0 || p >= n_paragraphs) { bad = 1; break; }
-            if (!mark[p]) { mark[p] = 1; touched[n_touched++] = p; }
+            touched[n_touched] = p;  /* branch-free first-touch: which postings are new is unpredictable */
+            n_touched += !mark[p];
+            mark[p] = 1;
             acc[p] += impact[j] * c;
         }
     }
-    for (int64_t t = 0; t < n_touched && !bad && cap > 0; t++) {
+    for (int64_t t = 0; t < n_touched; t++) {
         int32_t p = touched[t];
         double s = acc[p] + base;
+        acc[p] = 0.0;  /* leave the scratch clean for the next question */
+        mark[p] = 0;
+        if (bad || cap == 0) continue;
         Py_ssize_t pos;
         if (n_top == cap) {
             double ws = top_vals[n_top - 1];
@@ -160,10 +165,6 @@ static PyObject *kernel_top(PyObject *self, PyObject *const *args, Py_ssize_t na
         }
         top_vals[pos] = s;
         top_ids[pos] = p;
-    }
-    for (int64_t t = 0; t < n_touched; t++) {  /* leave the scratch clean for the next question */
-        acc[touched[t]] = 0.0;
-        mark[touched[t]] = 0;
     }
     Py_END_ALLOW_THREADS
     if (bad) {

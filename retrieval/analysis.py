@@ -8,9 +8,12 @@ stem. Everything here works offline: only nltk pieces that need no data.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from nltk.stem import PorterStemmer, SnowballStemmer
@@ -27,6 +30,7 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "′": "'", "`": "'
 
 # Acronyms with dots (U.S., U.S.A.) first, then words with inner apostrophes.
 _TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\w+(?:'\w+)*"
+_TOKEN_FLAGS = re.UNICODE | re.MULTILINE | re.DOTALL  # RegexpTokenizer's defaults, spelled out
 
 _ABBREVIATIONS = (
     "mr mrs ms dr prof sr jr st gen col lt sgt capt cmdr adm gov sen rep pres amb sec "
@@ -71,12 +75,29 @@ def _is_acronym(token: str) -> bool:
     return len(letters) >= 2 and letters.isalpha() and letters.isupper()
 
 
+def _untimed_findall(tokenizer: RegexpTokenizer) -> Callable[[str], list[str]]:
+    """``tokenizer.tokenize`` without nltk's per-call ReDoS timer, where nltk has one.
+
+    Recent nltk runs every match of a caller-supplied pattern under a wall-clock
+    timeout (``nltk.redos``), about 5 µs per call: most of a question's analysis.
+    Our pattern is fixed and linear-time, so it is compiled by the same redos
+    engine with the tokenizer's flags and matched with ``timeout=None``, nltk's
+    documented opt-out for trusted patterns. Older nltk has no timer.
+    """
+    try:
+        from nltk import redos
+    except ImportError:
+        return tokenizer.tokenize
+    return functools.partial(redos.compile(_TOKEN_PATTERN, _TOKEN_FLAGS).findall, timeout=None)
+
+
 class Analyzer:
     """Tokenizes, normalises, stems; resolves aliases; splits sentences."""
 
     def __init__(self, settings: AnalyzerSettings | None = None):
         self.settings = settings or AnalyzerSettings()
-        self._tokenizer = RegexpTokenizer(_TOKEN_PATTERN)
+        self._tokenizer = RegexpTokenizer(_TOKEN_PATTERN, flags=_TOKEN_FLAGS)
+        self._words = _untimed_findall(self._tokenizer)
         stemmer = PorterStemmer() if self.settings.stemmer == "porter" else SnowballStemmer("english")
         self._stem = stemmer.stem
         self._stopwords = ENGLISH_STOPWORDS | {w.lower() for w in self.settings.extra_stopwords}
@@ -156,7 +177,7 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         """The terms of ``text`` in order (duplicates kept): the indexing fast path."""
-        tokens = self._tokenizer.tokenize(text.translate(_QUOTES))
+        tokens = self._words(text.translate(_QUOTES))
         out: list[str] = []
         lookup = self._lookup
         i, n = 0, len(tokens)

@@ -143,6 +143,11 @@ class CompiledIndex:
         start, end = int(self.ptr[term_id]), int(self.ptr[term_id + 1])
         return self.post_para[start:end], self.post_tf[start:end]
 
+    @property
+    def kernel(self) -> str:
+        """Which top-k implementation :meth:`top` uses: ``"compiled"`` or ``"numpy"``."""
+        return "numpy" if _kernel is None else "compiled"
+
     def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's all-zero accumulator (float64) and seen-marks (uint8), one slot per paragraph."""
         scratch = getattr(self._local, "scratch", None)

@@ -37,9 +37,9 @@ def term_weight(df: int, n_paragraphs: int) -> float:
 def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int, min_share: float) -> SearchResult:
     """Rank paragraphs for ``question`` and decide whether the corpus answers it."""
     analyzed = analyzer.terms(question)
-    term_ids, df, n = index.term_ids, index.compiled.df, index.n_paragraphs
+    term_ids, df_of, n = index.term_ids, index.compiled.df.item, index.n_paragraphs
     ids = {t: term_ids.get(t) for t in analyzed}  # distinct terms, in question order
-    weights = {t: term_weight(0 if i is None else int(df[i]), n) for t, i in ids.items()}
+    weights = {t: term_weight(0 if i is None else df_of(i), n) for t, i in ids.items()}
     query = [ids[t] for t in analyzed if ids[t] is not None]
     terms = tuple(ids)
     if not query:

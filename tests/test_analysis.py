@@ -5,6 +5,8 @@ from __future__ import annotations
 from retrieval.analysis import Analyzer
 from retrieval.settings import AnalyzerSettings
 
+from .support import SEEDS
+
 US = "=unit_state"
 
 
@@ -75,3 +77,12 @@ def test_sentence_splitting_respects_abbreviations():
 def test_fingerprint_changes_with_settings():
     assert Analyzer().fingerprint() == Analyzer().fingerprint()
     assert Analyzer().fingerprint() != Analyzer(AnalyzerSettings(extra_stopwords=("missile",))).fingerprint()
+
+
+def test_fast_word_finder_splits_exactly_like_the_nltk_tokenizer():
+    # terms() skips nltk's per-call ReDoS timer; the words (and so the index) must not change.
+    analyzer = Analyzer()
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.iterdir()) if path.is_file()]
+    texts += ["U.S. and E.U. don't say 'no'", "naïve Zürich café 3.5 km_2 ½ ٣ 你好 rock'n'roll", "", "🚀🚀 --- ..."]
+    for text in texts:
+        assert analyzer._words(text) == analyzer._tokenizer.tokenize(text)
