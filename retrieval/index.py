@@ -156,6 +156,13 @@ class CompiledIndex:
                                              np.zeros(self.n_paragraphs, dtype=np.uint8))
         return scratch
 
+    def _counts_and_base(self, query: Sequence[int]) -> tuple[dict[int, int], float]:
+        """Each distinct term's count (in query order), and the score of a paragraph with none of them."""
+        counts = dict.fromkeys(query, 1) if len(set(query)) == len(query) else Counter(query)
+        if self.settings.variant != "plus":
+            return counts, 0.0
+        return counts, float(sum(self._absent[t] * c for t, c in counts.items()))
+
     def _candidates(self, query: Sequence[int]) -> tuple[np.ndarray, np.ndarray, float, list[tuple[int, int]]]:
         """Scores of the paragraphs that contain a query term, touching only their postings.
 
@@ -164,11 +171,8 @@ class CompiledIndex:
         in that order), so a paragraph containing k of the terms is listed k
         times with the same score.
         """
-        counts = dict.fromkeys(query, 1) if len(set(query)) == len(query) else Counter(query)
+        counts, base = self._counts_and_base(query)
         offset, post_para, impact = self.ptr.item, self.post_para, self.impact
-        base = 0.0
-        if self.settings.variant == "plus":
-            base = float(sum(self._absent[t] * c for t, c in counts.items()))
         para_parts, gain_parts, spans = [], [], []
         for term_id, count in counts.items():
             start, end = offset(term_id), offset(term_id + 1)
@@ -215,10 +219,7 @@ class CompiledIndex:
         """
         if _kernel is None:
             return self._top_numpy(query, limit)
-        counts = Counter(query) if len(set(query)) != len(query) else dict.fromkeys(query, 1)
-        base = 0.0
-        if self.settings.variant == "plus":
-            base = float(sum(self._absent[t] * c for t, c in counts.items()))
+        counts, base = self._counts_and_base(query)
         acc, mark = self._scratch()
         ids, scores, best = _kernel.top(self.ptr, self.post_para, self.impact, list(counts),
                                         [float(c) for c in counts.values()], limit, base, acc, mark)
