@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
+from retrieval import index as index_module
 from retrieval.analysis import Analyzer
 from retrieval.build import build_index
 from retrieval.corpus import read_corpus
-from retrieval import index as index_module
 from retrieval.index import compile_index
 from retrieval.settings import BM25Settings, Settings
 from retrieval.store import current_build, load
