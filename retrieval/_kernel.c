@@ -20,8 +20,6 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 static int kind_ok(const Py_buffer *view, char kind, Py_ssize_t itemsize) {
     const char *f = view->format ? view->format : "B";

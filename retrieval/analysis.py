@@ -75,20 +75,24 @@ def _is_acronym(token: str) -> bool:
     return len(letters) >= 2 and letters.isalpha() and letters.isupper()
 
 
-def _untimed_findall(tokenizer: RegexpTokenizer) -> Callable[[str], list[str]]:
-    """``tokenizer.tokenize`` without nltk's per-call ReDoS timer, where nltk has one.
+def _untimed_matchers(tokenizer: RegexpTokenizer) -> tuple[Callable[[str], list[str]],
+                                                           Callable[[str], list[tuple[int, int]]]]:
+    """``tokenizer.tokenize`` and ``span_tokenize``, without nltk's per-call ReDoS timer where nltk has one.
 
     Recent nltk runs every match of a caller-supplied pattern under a wall-clock
-    timeout (``nltk.redos``), about 5 µs per call: most of a question's analysis.
-    Our pattern is fixed and linear-time, so it is compiled by the same redos
-    engine with the tokenizer's flags and matched with ``timeout=None``, nltk's
-    documented opt-out for trusted patterns. Older nltk has no timer.
+    timeout (``nltk.redos``), about 5 µs per call: most of a question's analysis,
+    and paid again for every sentence an answer considers. Our pattern is fixed
+    and linear-time, so it is compiled by the same redos engine with the
+    tokenizer's flags and matched with ``timeout=None``, nltk's documented
+    opt-out for trusted patterns. Older nltk has no timer.
     """
     try:
         from nltk import redos
     except ImportError:
-        return tokenizer.tokenize
-    return functools.partial(redos.compile(_TOKEN_PATTERN, _TOKEN_FLAGS).findall, timeout=None)
+        return tokenizer.tokenize, lambda text: list(tokenizer.span_tokenize(text))
+    pattern = redos.compile(_TOKEN_PATTERN, _TOKEN_FLAGS)
+    return (functools.partial(pattern.findall, timeout=None),
+            lambda text: [match.span() for match in pattern.finditer(text, timeout=None)])
 
 
 class Analyzer:
@@ -97,7 +101,7 @@ class Analyzer:
     def __init__(self, settings: AnalyzerSettings | None = None):
         self.settings = settings or AnalyzerSettings()
         self._tokenizer = RegexpTokenizer(_TOKEN_PATTERN, flags=_TOKEN_FLAGS)
-        self._words = _untimed_findall(self._tokenizer)
+        self._words, self._word_spans = _untimed_matchers(self._tokenizer)
         stemmer = PorterStemmer() if self.settings.stemmer == "porter" else SnowballStemmer("english")
         self._stem = stemmer.stem
         self._stopwords = ENGLISH_STOPWORDS | {w.lower() for w in self.settings.extra_stopwords}
@@ -196,7 +200,7 @@ class Analyzer:
 
     def terms_with_spans(self, text: str) -> list[Term]:
         """Like :meth:`terms`, with the character span each term covers in ``text``."""
-        spans = list(self._tokenizer.span_tokenize(text.translate(_QUOTES)))
+        spans = self._word_spans(text.translate(_QUOTES))
         tokens = [text[a:b].translate(_QUOTES) for a, b in spans]
         out: list[Term] = []
         i, n = 0, len(tokens)

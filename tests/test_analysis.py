@@ -80,9 +80,10 @@ def test_fingerprint_changes_with_settings():
 
 
 def test_fast_word_finder_splits_exactly_like_the_nltk_tokenizer():
-    # terms() skips nltk's per-call ReDoS timer; the words (and so the index) must not change.
+    # terms() and terms_with_spans() skip nltk's per-call ReDoS timer; words and spans must not change.
     analyzer = Analyzer()
     texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.iterdir()) if path.is_file()]
     texts += ["U.S. and E.U. don't say 'no'", "naïve Zürich café 3.5 km_2 ½ ٣ 你好 rock'n'roll", "", "🚀🚀 --- ..."]
     for text in texts:
         assert analyzer._words(text) == analyzer._tokenizer.tokenize(text)
+        assert analyzer._word_spans(text) == list(analyzer._tokenizer.span_tokenize(text))
