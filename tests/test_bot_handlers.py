@@ -18,9 +18,9 @@ import discord
 import pytest
 
 from bot.config import config_from_dict
-from bot.discord_app import CitebotClient, EngineHolder, build_intents
-from bot.feedback import FeedbackLog
-from bot.policies import UserHasher
+from bot.discord.client import CitebotClient, EngineHolder, build_intents
+from bot.discord.feedback import FeedbackLog
+from bot.discord.policies import UserHasher
 from retrieval import Engine, IndexStats
 from retrieval.models import Answer, Citation
 from tests.fakes import (
@@ -404,7 +404,7 @@ async def test_a_failing_handler_apologises_and_the_bot_keeps_answering(engine: 
     client = make_client(StubEngine(flaky), cooldown_seconds=0.0)
     user = make_user()
     broken = mention(TOMAHAWK, author=user)
-    with caplog.at_level(logging.ERROR, logger="bot.discord_app"):
+    with caplog.at_level(logging.ERROR, logger="bot.discord.client"):
         await client.on_message(broken)
     apology = sent_kwargs(broken.channel.send)["content"]
     assert apology.startswith("Sorry, something went wrong")
@@ -432,7 +432,7 @@ async def test_a_failing_slash_command_apologises_ephemerally() -> None:
 async def test_one_info_line_per_question_without_text_or_raw_ids(engine: Engine, caplog) -> None:
     client = make_client(engine)
     user = make_user()
-    with caplog.at_level(logging.INFO, logger="bot.discord_app"):
+    with caplog.at_level(logging.INFO, logger="bot.discord.client"):
         await client.on_message(mention(TOMAHAWK, author=user))
     (line,) = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert re.match(r"question id=[0-9a-f]{8} user=[0-9a-f]{16} channel=\d+ command=mention latency_ms=\d+ "
@@ -443,7 +443,7 @@ async def test_one_info_line_per_question_without_text_or_raw_ids(engine: Engine
 
 async def test_question_text_is_logged_at_debug(engine: Engine, caplog) -> None:
     client = make_client(engine)
-    with caplog.at_level(logging.DEBUG, logger="bot.discord_app"):
+    with caplog.at_level(logging.DEBUG, logger="bot.discord.client"):
         await client.on_message(mention(TOMAHAWK))
     assert any(r.levelno == logging.DEBUG and "Tomahawk" in r.getMessage() for r in caplog.records)
 
@@ -509,7 +509,7 @@ async def test_expired_buttons_survive_a_deleted_message(engine: Engine) -> None
 async def test_command_tree_errors_get_an_apology(engine: Engine, caplog) -> None:
     client = make_client(engine)
     interaction = make_interaction()
-    with caplog.at_level(logging.ERROR, logger="bot.discord_app"):
+    with caplog.at_level(logging.ERROR, logger="bot.discord.client"):
         await client.tree.on_error(interaction, discord.app_commands.AppCommandError("bad option"))
     args, kwargs = interaction.response.send_message.await_args
     assert args[0].startswith("Sorry") and kwargs["ephemeral"] is True

@@ -12,7 +12,7 @@ import click
 import pytest
 
 from bot.cli import cli, main
-from bot.render_text import BOLD, RESET, render_answer
+from bot.cli.render import BOLD, RESET, render_answer
 
 from .support import EXAMPLE_QUESTION, REPO_ROOT, SEEDS, TOMAHAWK_SOURCE
 

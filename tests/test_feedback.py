@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.feedback import FeedbackLog, paragraph_id
+from bot.discord.feedback import FeedbackLog, paragraph_id
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from bot.policies import (
+from bot.discord.policies import (
     Cooldown, UserHasher, channel_allowed, extract_question, is_admin, load_salt, salt_path_for, too_long,
 )
 from tests.fakes import FakeClock

@@ -7,7 +7,7 @@ import re
 import discord
 import pytest
 
-from bot import render_discord as render
+from bot.discord import render
 from retrieval.models import Answer, Citation, ParagraphRef
 
 HOSTILE = "@everyone @here <@123> <@!123> <@&456> <#789> [click](https://evil.example) and [x](<https://e.vil>)"

@@ -10,7 +10,7 @@ import discord
 import pytest
 from click.testing import CliRunner
 
-from bot.serve import _RedactToken, invite_url, invite_url_command, serve_command
+from bot.discord.serve import _RedactToken, invite_url, invite_url_command, serve_command
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "MTIz.fake-token.value"
@@ -108,7 +108,7 @@ def test_token_never_reaches_a_log_line() -> None:
 async def test_build_client_wires_feedback_salted_hashes_and_reindex(tmp_path: Path, seeds_engine) -> None:
     from bot.config import config_from_dict
     from bot.engine_holder import EngineHolder
-    from bot.serve import build_client
+    from bot.discord.serve import build_client
 
     feedback = tmp_path / "state" / "fb.jsonl"
     config = config_from_dict({"corpus": {"path": str(ROOT / "seeds")}, "index": {"path": str(tmp_path / "idx")},

@@ -1,4 +1,4 @@
-"""Running a discord.py client (plain, or citebot through ``bot.serve.run_bot``) against the loopback server."""
+"""Running a discord.py client (plain, or citebot through ``bot.discord.serve.run_bot``) against the loopback server."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ class Bot:
     """citebot as ``citebot serve`` runs it, connected to ``server``."""
 
     server: FakeDiscord
-    client: Any  # bot.discord_app.CitebotClient
+    client: Any  # bot.discord.client.CitebotClient
     task: asyncio.Task
     config: Any
     errors: list[logging.LogRecord] = field(default_factory=list)
@@ -103,9 +103,9 @@ class _ErrorCollector(logging.Handler):
 @contextlib.asynccontextmanager
 async def serving(server: FakeDiscord, engine: Any, state_dir: Path, *, start_timeout: float = 10.0,
                   **discord_overrides: Any) -> AsyncIterator[Bot]:
-    """Start citebot through ``bot.serve.run_bot`` (what ``citebot serve`` runs) as a task."""
+    """Start citebot through ``bot.discord.serve.run_bot`` (what ``citebot serve`` runs) as a task."""
     from bot.engine_holder import EngineHolder
-    from bot.serve import run_bot
+    from bot.discord.serve import run_bot
 
     config = bot_config(server, state_dir, **discord_overrides)
     clients: list[Any] = []

@@ -1,4 +1,4 @@
-"""citebot, started exactly as ``citebot serve`` starts it (``bot.serve.run_bot``), over real HTTP and a real
+"""citebot, started exactly as ``citebot serve`` starts it (``bot.discord.serve.run_bot``), over real HTTP and a real
 websocket against the loopback Discord: mentions, /ask, More results, and bad input over the wire."""
 
 from __future__ import annotations

@@ -142,6 +142,6 @@ async def test_rest_server_error_that_is_not_retried_is_logged_apologised_for_an
     assert failed.status == 503 and apology.status == 200
     assert "Sorry, something went wrong" in apology.json["content"]
     (error,) = bot.errors
-    assert error.name == "bot.discord_app" and "question failed" in error.getMessage()
+    assert error.name == "bot.discord.client" and "question failed" in error.getMessage()
     assert isinstance(error.exc_info[1], discord.DiscordServerError)
     assert len(attempts(server, second)) == 1

@@ -16,7 +16,7 @@ import click
 
 from retrieval import CitebotError, Engine
 
-from .config import Config, ConfigError, load_config
+from ..config import Config, ConfigError, load_config
 
 _META = "citebot.options"
 

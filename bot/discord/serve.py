@@ -20,11 +20,11 @@ from typing import Any
 import click
 import discord
 
-from bot.cli_common import common_options, configure_logging, load_config_from_ctx, open_engine, option_value
+from bot.cli.options import common_options, configure_logging, load_config_from_ctx, open_engine, option_value
 from bot.config import Config
-from bot.discord_app import CitebotClient, EngineHolder
-from bot.feedback import FeedbackLog
-from bot.policies import UserHasher, load_salt, salt_path_for
+from bot.discord.client import CitebotClient, EngineHolder
+from bot.discord.feedback import FeedbackLog
+from bot.discord.policies import UserHasher, load_salt, salt_path_for
 from retrieval import Engine
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from typing import Any
 
 import discord
 
-from bot import render_discord as render
-from bot.feedback import FeedbackLog, paragraph_id
+from bot.discord import render
+from bot.discord.feedback import FeedbackLog, paragraph_id
 from retrieval.models import Answer
 
 log = logging.getLogger(__name__)

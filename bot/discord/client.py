@@ -1,8 +1,8 @@
 """The Discord client: questions by mention, DM, ``!ask`` prefix or ``/ask``; /sources; /reindex.
 
-Handlers are thin: find the question, apply the policies (bot/policies.py),
+Handlers are thin: find the question, apply the policies (bot/discord/policies.py),
 run the retrieval core in an executor (so the gateway heartbeat never
-stalls), render (bot/render_discord.py) and send with no mentions allowed.
+stalls), render (bot/discord/render.py) and send with no mentions allowed.
 Dependencies come in through the constructor; nothing is module-global.
 """
 
@@ -21,13 +21,13 @@ from typing import Any, Optional
 import discord
 from discord import app_commands
 
-from bot import render_discord as render
 from bot.config import Config, DiscordConfig
-from bot.discord_sync import sync_commands
-from bot.discord_views import NO_MENTIONS, AnswerView, PagesView, say_ephemeral
+from bot.discord import render
+from bot.discord.feedback import FeedbackLog
+from bot.discord.policies import Cooldown, UserHasher, channel_allowed, extract_question, is_admin, too_long
+from bot.discord.sync import sync_commands
+from bot.discord.views import NO_MENTIONS, AnswerView, PagesView, say_ephemeral
 from bot.engine_holder import EngineHolder
-from bot.feedback import FeedbackLog
-from bot.policies import Cooldown, UserHasher, channel_allowed, extract_question, is_admin, too_long
 from retrieval.errors import CitebotError
 from retrieval.models import Answer
 
@@ -96,7 +96,7 @@ class CitebotClient(discord.Client):
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
-        """Register the slash commands (see bot/discord_sync.py)."""
+        """Register the slash commands (see bot/discord/sync.py)."""
         await sync_commands(self.tree, guild_ids=self.config.discord.guild_ids, state_dir=self.state_dir,
                             application_id=self.application_id, force=self.force_sync)
 

@@ -1,0 +1,83 @@
+"""The ``citebot`` command group and its entry point; each command lives in its own module.
+
+Exit codes: 0 for a run that completed (answered or not); 2 for usage errors
+(blank question, bad option, missing corpus, invalid config); 1 for anything
+unexpected (one line; the traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from bot import __version__
+from .ask import ask
+from .chat import chat
+from .eval import eval_command
+from .index import index, sources
+from .options import common_options, configure_logging, option_value
+
+
+class _Commands(click.Group):
+    """A group whose Discord commands are imported only when used (discord.py is slow to import)."""
+
+    lazy = {"serve": "serve_command", "invite-url": "invite_url_command"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            from ..discord import serve
+
+            return getattr(serve, self.lazy[name])
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="citebot")
+@common_options
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Answer questions from a document corpus with cited excerpts.
+
+    \b
+    Example:
+      citebot ask "what did the US say about Tomahawk missiles?"
+    """
+    configure_logging(bool(option_value(ctx, "debug")))
+
+
+for _command in (ask, chat, index, sources, eval_command):
+    cli.add_command(_command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (used by the console script)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
+    try:
+        result = cli.main(args=argv, prog_name="citebot", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.UsageError as exc:  # one line: what is wrong, and where to look
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        click.echo(f"citebot: error: {exc.format_message()}{hint}", err=True)
+        return exc.exit_code
+    except click.ClickException as exc:
+        click.echo(f"citebot: error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the one place unexpected errors become one line
+        if debug:
+            traceback.print_exc()
+        click.echo(f"citebot: error: {type(exc).__name__}: {exc}" + ("" if debug else " (use --debug for details)"),
+                   err=True)
+        return 1
