@@ -9,12 +9,13 @@ Public surface::
 
 from .engine import Engine, IndexStats
 from .errors import CitebotError, CorpusError, IndexCorrupt
-from .models import Answer, Citation, Document, Hit, Paragraph, ParagraphRef
+from .conversation import is_small_talk
+from .models import Answer, Citation, Document, FollowUp, Hit, Paragraph, ParagraphRef
 from .settings import AnalyzerSettings, AnswerSettings, BM25Settings, CorpusSettings, Settings
 from .store import DocumentInfo
 
 __all__ = [
     "Answer", "AnalyzerSettings", "AnswerSettings", "BM25Settings", "CitebotError", "Citation",
-    "CorpusError", "CorpusSettings", "Document", "DocumentInfo", "Engine", "Hit", "IndexCorrupt",
-    "IndexStats", "Paragraph", "ParagraphRef", "Settings",
+    "CorpusError", "CorpusSettings", "Document", "DocumentInfo", "Engine", "FollowUp", "Hit", "IndexCorrupt",
+    "IndexStats", "Paragraph", "ParagraphRef", "Settings", "is_small_talk",
 ]

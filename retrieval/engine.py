@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass, replace
+from collections.abc import Sequence
 from pathlib import Path
 
 from .analysis import Analyzer
@@ -14,8 +15,9 @@ from .answer import build_answer
 from .build import build_index
 from .corpus import ScannedFile, scan_corpus
 from .errors import IndexCorrupt
-from .models import Answer
-from .search import search
+from .conversation import build_query, recent
+from .models import Answer, FollowUp
+from .search import search, search_weighted
 from .settings import Settings
 from .store import FORMAT_VERSION, DocumentInfo, StoredIndex, current_build, load, read_meta
 
@@ -92,15 +94,30 @@ class Engine:
     def documents(self) -> list[DocumentInfo]:
         return self.index.documents
 
-    def ask(self, question: str, top_k: int | None = None, more: int = 0) -> Answer:
-        """Answer ``question`` with up to ``top_k`` citations (and ``more`` further ones for paging)."""
+    def ask(self, question: str, top_k: int | None = None, more: int = 0,
+            context: Sequence[str] | None = None) -> Answer:
+        """Answer ``question`` with up to ``top_k`` citations (and ``more`` further ones for paging).
+
+        ``context`` lists the conversation's earlier questions, oldest first (at
+        most the last 3 count): a follow-up searches their terms too, with less
+        weight; the Answer's ``context`` says which were used and every term's weight.
+        """
         started = time.perf_counter()
         top_k = top_k or self.settings.answer.top_k
         limit = (top_k + more) * _CANDIDATE_FACTOR
-        result = search(self.index, self.analyzer, question, limit, self.settings.answer.min_matched_share)
+        min_share = self.settings.answer.min_matched_share
+        result = search(self.index, self.analyzer, question, limit, min_share)
+        follow_up = None
+        previous = recent(context or ())
+        if previous:
+            query = build_query(question, result.terms, previous, [self.analyzer.terms(q) for q in previous],
+                                result.matched_share)
+            if query.previous:
+                result = search_weighted(self.index, query.weights, limit, min_share)
+            follow_up = FollowUp(previous, query.previous, tuple(query.weights.items()))
         answer = build_answer(question, result, self.index, self.analyzer, self.settings.answer, top_k, more)
         elapsed = (time.perf_counter() - started) * 1000
-        return replace(answer, elapsed_ms=round(elapsed, 3))
+        return replace(answer, elapsed_ms=round(elapsed, 3), context=follow_up)
 
 
 def _load_if_fresh(index_dir: Path, fingerprint: str, settings: Settings) -> StoredIndex | None:

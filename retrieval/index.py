@@ -10,7 +10,8 @@ The compiled form is a term -> paragraphs postings list (CSR by term): for term
 ``post_tf[...]`` and impacts ``impact[...]`` (the posting's score contribution,
 computed once at build time with the same formula); plus idf per term.
 
-A query touches only its terms' postings: their impacts are summed per
+A query touches only its terms' postings: their impacts (times the term's
+optional weight, for follow-up questions) are summed per
 paragraph in a per-thread dense accumulator (reset at the touched positions
 only), and :meth:`CompiledIndex.top` keeps the best ``limit`` (score
 descending, then paragraph id) after a cheap lower-bound filter -- no work
@@ -23,7 +24,7 @@ import math
 import threading
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import NamedTuple
@@ -156,14 +157,19 @@ class CompiledIndex:
                                              np.zeros(self.n_paragraphs, dtype=np.uint8))
         return scratch
 
-    def _counts_and_base(self, query: Sequence[int]) -> tuple[dict[int, int], float]:
-        """Each distinct term's count (in query order), and the score of a paragraph with none of them."""
+    def _counts_and_base(self, query: Sequence[int], weights: Mapping[int, float] | None = None
+                         ) -> tuple[dict[int, float], float]:
+        """Each distinct term's multiplier (count x weight, in query order), and the score of a
+        paragraph with none of them."""
         counts = dict.fromkeys(query, 1) if len(set(query)) == len(query) else Counter(query)
+        if weights:
+            counts = {t: c * weights.get(t, 1.0) for t, c in counts.items()}
         if self.settings.variant != "plus":
             return counts, 0.0
         return counts, float(sum(self._absent[t] * c for t, c in counts.items()))
 
-    def _candidates(self, query: Sequence[int]) -> tuple[np.ndarray, np.ndarray, float, list[tuple[int, int]]]:
+    def _candidates(self, query: Sequence[int], weights: Mapping[int, float] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, float, list[tuple[int, int]]]:
         """Scores of the paragraphs that contain a query term, touching only their postings.
 
         Returns ``(paragraph ids, scores, base, spans)``: one entry per posting
@@ -171,7 +177,7 @@ class CompiledIndex:
         in that order), so a paragraph containing k of the terms is listed k
         times with the same score.
         """
-        counts, base = self._counts_and_base(query)
+        counts, base = self._counts_and_base(query, weights)
         offset, post_para, impact = self.ptr.item, self.post_para, self.impact
         para_parts, gain_parts, spans = [], [], []
         for term_id, count in counts.items():
@@ -197,37 +203,43 @@ class CompiledIndex:
             scores += base
         return paras, scores, base, spans
 
-    def score(self, query: Sequence[int]) -> tuple[np.ndarray, np.ndarray, float]:
+    def score(self, query: Sequence[int], weights: Mapping[int, float] | None = None
+              ) -> tuple[np.ndarray, np.ndarray, float]:
         """Scores of the paragraphs that contain a query term.
 
-        ``query`` lists term ids (repeats count, as in rank-bm25). Returns
+        ``query`` lists term ids (repeats count, as in rank-bm25); ``weights``
+        optionally multiplies a term's contribution (see :meth:`top`). Returns
         ``(paragraph ids ascending, scores, base)`` where ``base`` is the score
         of a paragraph containing none of the terms (0 for Okapi).
         """
-        paras, scores, base, spans = self._candidates(query)
+        paras, scores, base, spans = self._candidates(query, weights)
         if len(spans) <= 1:
             return paras.astype(np.int64), scores, base
         paras, first = np.unique(paras, return_index=True)
         return paras.astype(np.int64), scores[first], base
 
-    def top(self, query: Sequence[int], limit: int) -> TopK:
+    def top(self, query: Sequence[int], limit: int, weights: Mapping[int, float] | None = None) -> TopK:
         """The ``limit`` best paragraphs containing a query term: score descending, then id.
 
-        ``query`` lists term ids (repeats count, as in rank-bm25). Work is
-        proportional to the query terms' postings, not to the corpus. Uses the
-        compiled kernel when it was built, else numpy; both give the same floats.
+        ``query`` lists term ids (repeats count, as in rank-bm25). ``weights``
+        (term id -> positive factor, 1 when absent) scales a term's contribution:
+        a paragraph scores the sum of weight x its BM25 score for each term, which
+        is how a follow-up question counts its earlier questions' terms less; all
+        weights 1 give exactly the unweighted floats. Work is proportional to the
+        query terms' postings, not to the corpus. Uses the compiled kernel when it
+        was built, else numpy; both give the same floats.
         """
         if _kernel is None:
-            return self._top_numpy(query, limit)
-        counts, base = self._counts_and_base(query)
+            return self._top_numpy(query, limit, weights)
+        counts, base = self._counts_and_base(query, weights)
         acc, mark = self._scratch()
         ids, scores, best = _kernel.top(self.ptr, self.post_para, self.impact, list(counts),
                                         [float(c) for c in counts.values()], limit, base, acc, mark)
         return TopK(ids, scores, frozenset(best))
 
-    def _top_numpy(self, query: Sequence[int], limit: int) -> TopK:
+    def _top_numpy(self, query: Sequence[int], limit: int, weights: Mapping[int, float] | None = None) -> TopK:
         """:meth:`top` in numpy: sum impacts in the dense accumulator, prune by a lower bound, sort."""
-        paras, scores, _, spans = self._candidates(query)
+        paras, scores, _, spans = self._candidates(query, weights)
         if limit <= 0 or not len(paras):
             return TopK([], [], frozenset())
         keep = None
@@ -267,9 +279,9 @@ class CompiledIndex:
         positions = order[:run] if keep is None else keep[order[:run]]
         return TopK(top_ids, top_scores, _terms_at(spans, positions.tolist()))
 
-    def full_scores(self, query: Sequence[int]) -> np.ndarray:
+    def full_scores(self, query: Sequence[int], weights: Mapping[int, float] | None = None) -> np.ndarray:
         """Scores of every paragraph (what ``BM25Okapi.get_scores`` returns)."""
-        paras, scores, base = self.score(query)
+        paras, scores, base = self.score(query, weights)
         out = np.full(self.n_paragraphs, base, dtype=np.float64)
         out[paras] = scores
         return out

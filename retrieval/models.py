@@ -76,6 +76,27 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """How a follow-up question used its conversation's earlier questions.
+
+    ``previous`` are the earlier questions given (oldest first); ``used`` those
+    whose terms took part in the search (empty when the question stood on its
+    own); ``terms`` every searched term with its weight (1 = the question's own).
+    """
+
+    previous: tuple[str, ...]
+    used: tuple[str, ...]
+    terms: tuple[tuple[str, float], ...]
+
+    def to_json(self) -> dict:
+        return {
+            "previous": list(self.previous),
+            "used": list(self.used),
+            "terms": [{"term": t, "weight": round(w, 4)} for t, w in self.terms],
+        }
+
+
+@dataclass(frozen=True)
 class Answer:
     """An extractive answer: best sentences with ``[n]`` markers, and citations.
 
@@ -91,6 +112,8 @@ class Answer:
     matched_share: float = 0.0
     elapsed_ms: float = 0.0
     more: tuple[Citation, ...] = field(default=(), compare=False)
+    # Set when the question was asked with earlier questions as context (JSON "context").
+    context: FollowUp | None = None
 
     @property
     def top_score(self) -> float:
@@ -98,9 +121,12 @@ class Answer:
 
     def to_json(self) -> dict:
         """The answer as the CLI's JSON object (the documented contract)."""
-        return {
+        data = {
             "question": self.question,
             "answered": self.answered,
             "answer": self.text if self.answered else None,
             "citations": [c.to_json() for c in self.citations] if self.answered else [],
         }
+        if self.context is not None:
+            data["context"] = self.context.to_json()
+        return data

@@ -11,6 +11,7 @@ Taiwan?" matches only "say" in this corpus: a small share, so no answer.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .analysis import Analyzer
@@ -55,3 +56,28 @@ def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int, mi
     matched = sum(w for t, w in weights.items() if ids[t] in best_terms)
     share = matched / total if total > 0 else 0.0
     return SearchResult(terms, weights, tuple(hits), share, share >= min_share and scores[0] > 0)
+
+
+def search_weighted(index: StoredIndex, weights: Mapping[str, float], limit: int, min_share: float
+                    ) -> SearchResult:
+    """Rank paragraphs for analysed terms with query weights (a follow-up and its context).
+
+    Each paragraph scores the sum of weight x BM25 score per term; the gate's
+    matched share weighs every term's information by its query weight too, so
+    with all weights 1 this is :func:`search` on the same terms.
+    """
+    term_ids, df_of, n = index.term_ids, index.compiled.df.item, index.n_paragraphs
+    ids = {t: term_ids.get(t) for t in weights if weights[t] > 0}
+    info = {t: term_weight(0 if i is None else df_of(i), n) * weights[t] for t, i in ids.items()}
+    query = [i for i in ids.values() if i is not None]
+    terms = tuple(ids)
+    if not query:
+        return SearchResult(terms, info, (), 0.0, False)
+    pids, scores, best_terms = index.compiled.top(query, limit, {ids[t]: weights[t] for t in ids
+                                                                  if ids[t] is not None})
+    documents, doc_of, number_of = index.documents, index.para_doc.item, index.para_num.item
+    hits = tuple(Hit(doc_of(pid), pid, documents[doc_of(pid)].source, number_of(pid), score)
+                 for pid, score in zip(pids, scores))
+    total = sum(info.values())
+    share = sum(w for t, w in info.items() if ids[t] in best_terms) / total if total > 0 else 0.0
+    return SearchResult(terms, info, hits, share, bool(hits) and share >= min_share and scores[0] > 0)

@@ -233,3 +233,13 @@ def test_real_entry_points(tmp_path):
                               capture_output=True, text=True, timeout=120, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["citations"][0]["source"] == TOMAHAWK_SOURCE
+
+
+def test_ask_with_context_is_a_follow_up_and_json_shows_terms_and_weights(run):
+    code, out, _ = run("ask", "and NATO?", "--context", "what did the US say about Tomahawk missiles", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["citations"][0]["paragraph"] == 17
+    assert data["context"]["used"] == ["what did the US say about Tomahawk missiles"]
+    assert {"term": "tomahawk", "weight": 0.5} in data["context"]["terms"]
+    code, out, _ = run("ask", "and NATO?", "-c", "what did the US say about Tomahawk missiles")
+    assert code == 0 and out.startswith('following up on: "what did the US say about Tomahawk missiles"')

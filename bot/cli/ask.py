@@ -15,8 +15,9 @@ from .render import render_answer
 EXAMPLE_QUESTION = "what did the US say about Tomahawk missiles?"
 
 
-def _print_answer(engine: Engine, question: str, top_k: int | None, as_json: bool) -> None:
-    answer = engine.ask(question, top_k=top_k)
+def _print_answer(engine: Engine, question: str, top_k: int | None, as_json: bool,
+                  context: tuple[str, ...] = ()) -> None:
+    answer = engine.ask(question, top_k=top_k, context=context or None)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -27,9 +28,11 @@ def _print_answer(engine: Engine, question: str, top_k: int | None, as_json: boo
 @click.argument("question")
 @click.option("--top-k", "-k", type=click.IntRange(min=1), default=None, help="How many citations (default 3).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
+@click.option("--context", "-c", "context", multiple=True, metavar="EARLIER_QUESTION",
+              help="An earlier question of the conversation (repeat, oldest first): QUESTION is a follow-up.")
 @common_options
 @click.pass_context
-def ask(ctx: click.Context, question: str, top_k: int | None, as_json: bool) -> None:
+def ask(ctx: click.Context, question: str, top_k: int | None, as_json: bool, context: tuple[str, ...]) -> None:
     """Answer QUESTION with cited excerpts; QUESTION "-" reads one question per line from stdin.
 
     \b
@@ -37,12 +40,13 @@ def ask(ctx: click.Context, question: str, top_k: int | None, as_json: bool) -> 
       citebot ask "what did the US say about Tomahawk missiles?"
       citebot ask "open door policy" --top-k 5 --json
       printf 'question one\\nquestion two\\n' | citebot ask - --json
+      citebot ask "and NATO?" --context "what did the US say about Tomahawk missiles?" --json
     """
     if question != "-" and not question.strip():
         raise click.UsageError("the question is empty; ask something, e.g. " + repr(EXAMPLE_QUESTION))
     engine, _ = open_engine(ctx)
     if question != "-":
-        _print_answer(engine, question, top_k, as_json)
+        _print_answer(engine, question, top_k, as_json, context)
         return
     first = True
     for line in sys.stdin:
@@ -51,4 +55,4 @@ def ask(ctx: click.Context, question: str, top_k: int | None, as_json: bool) -> 
         if not as_json and not first:
             click.echo("\n" + "─" * 40 + "\n")
         first = False
-        _print_answer(engine, line.strip(), top_k, as_json)
+        _print_answer(engine, line.strip(), top_k, as_json, context)

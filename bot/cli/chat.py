@@ -7,10 +7,38 @@ from pathlib import Path
 
 import click
 
+from retrieval import Engine, is_small_talk
+from retrieval.conversation import recent
+
+from ..followup import SMALL_TALK_REPLY
 from .options import common_options, open_engine
 from .render import render_answer
 
 HISTORY_FILE = ".citebot/chat_history"
+
+
+class Conversation:
+    """The chat's earlier questions, and its commands (:new, :context)."""
+
+    def __init__(self) -> None:
+        self.questions: list[str] = []
+
+    def respond(self, engine: Engine, line: str, top_k: int | None, color: bool) -> str:
+        """The text to print for one input line (a command, small talk or a question)."""
+        if line in (":new", ":n"):
+            self.questions.clear()
+            return "New conversation: the next question starts fresh."
+        if line in (":context", ":c"):
+            earlier = recent(self.questions)
+            if not earlier:
+                return "No earlier questions: the next question starts a conversation."
+            listed = "\n".join(f"  {i}. {q}" for i, q in enumerate(reversed(earlier), 1))
+            return f"A follow-up will also use (most recent first):\n{listed}"
+        if is_small_talk(line):
+            return SMALL_TALK_REPLY if self.questions else "Ask me a question about the documents."
+        answer = engine.ask(line, top_k=top_k, context=self.questions)
+        self.questions.append(line)
+        return render_answer(answer, color=color)
 
 
 @click.command()
@@ -20,10 +48,15 @@ HISTORY_FILE = ".citebot/chat_history"
 def chat(ctx: click.Context, top_k: int | None) -> None:
     """Ask questions interactively (with history); :quit or Ctrl-D exits.
 
+    Questions form a conversation: a follow-up ("and NATO?") also searches the
+    previous questions' terms, with less weight. :new starts a fresh
+    conversation; :context shows the earlier questions a follow-up will use.
+
     \b
     Example:
       citebot chat
       citebot> what did the US say about Tomahawk missiles?
+      citebot> and NATO?
     """
     engine, _ = open_engine(ctx)
     history = Path(HISTORY_FILE)
@@ -36,7 +69,8 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
     except (ImportError, OSError):
         readline = None
     click.echo(f"citebot: {engine.stats.documents} documents, {engine.stats.paragraphs} paragraphs. "
-               ":quit or Ctrl-D to leave.")
+               ":new starts a new conversation, :context shows it, :quit or Ctrl-D leaves.")
+    conversation = Conversation()
     color = sys.stdout.isatty()
     try:
         while True:
@@ -51,7 +85,7 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
             if question in (":quit", ":q", ":exit"):
                 break
             if question:
-                click.echo(render_answer(engine.ask(question, top_k=top_k), color=color) + "\n")
+                click.echo(conversation.respond(engine, question, top_k, color) + "\n")
     finally:
         if readline is not None:
             try:

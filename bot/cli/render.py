@@ -7,6 +7,8 @@ import textwrap
 
 from retrieval import Answer, Citation
 
+from ..followup import following_up_on
+
 BOLD, RESET = "\033[1m", "\033[0m"
 NO_ANSWER = "No answer: the corpus has nothing on this. Try rephrasing, or `citebot sources` to see what it covers."
 
@@ -39,7 +41,9 @@ def _highlight_wrapped(c: Citation, wrapped: str) -> str:
 
 def render_answer(answer: Answer, color: bool = False, width: int = 100) -> str:
     """The whole answer for a terminal."""
+    context = following_up_on(answer)
+    lead = [] if context is None else [context]
     if not answer.answered:
-        return NO_ANSWER
+        return "\n\n".join([*lead, NO_ANSWER])
     body = textwrap.fill(answer.text or "", width=width)
-    return "\n\n".join([body, *(render_citation(c, color, width) for c in answer.citations)])
+    return "\n\n".join([*lead, body, *(render_citation(c, color, width) for c in answer.citations)])
