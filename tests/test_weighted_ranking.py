@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
-from retrieval import index as index_module
 from retrieval.index import compile_index
 from retrieval.settings import BM25Settings
 
-from .test_scale_parity import brute_top, queries, zipf_corpus
+from .test_scale_parity import brute_top, kernel, queries, zipf_corpus  # noqa: F401 - kernel is a fixture
 
 REFERENCE = {"okapi": BM25Okapi, "l": BM25L, "plus": BM25Plus}
 
@@ -20,15 +19,6 @@ REFERENCE = {"okapi": BM25Okapi, "l": BM25L, "plus": BM25Plus}
 @pytest.fixture(scope="module")
 def corpus() -> list[list[str]]:
     return zipf_corpus(11, paragraphs=1500)
-
-
-@pytest.fixture(params=["compiled", "numpy"])
-def kernel(request, monkeypatch):
-    if request.param == "numpy":
-        monkeypatch.setattr("retrieval.index._kernel", None)
-    elif index_module._kernel is None:
-        pytest.skip("the compiled kernel was not built on this machine (no C compiler at install time)")
-    return request.param
 
 
 def _weighted(rng: random.Random, query: list[int]) -> dict[int, float]:
