@@ -49,9 +49,20 @@ def make_bot_user(user_id: int = BOT_ID) -> Any:
     return me
 
 
-def make_guild(guild_id: int = GUILD_ID, self_role_id: int | None = None) -> Any:
+# What the bot's role may do in a channel unless a test says otherwise (the invite URL's permissions).
+BOT_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
+                                      embed_links=True, read_message_history=True)
+
+
+def make_guild(guild_id: int = GUILD_ID, self_role_id: int | None = None, *, name: str = "test server") -> Any:
+    """A guild whose ``get_channel_or_thread`` knows the channels made with ``make_channel(guild=...)``."""
     guild = create_autospec(discord.Guild, instance=True)
     guild.id = guild_id
+    guild.name = name
+    guild.me = make_user(BOT_ID, bot=True, name="citebot")
+    guild.channels_by_id = {}
+    guild.get_channel_or_thread.side_effect = guild.channels_by_id.get
+    guild.get_channel.side_effect = guild.channels_by_id.get
     if self_role_id is None:
         guild.self_role = None
     else:
@@ -61,13 +72,24 @@ def make_guild(guild_id: int = GUILD_ID, self_role_id: int | None = None) -> Any
     return guild
 
 
-def make_channel(channel_id: int = CHANNEL_ID, *, guild: Any = None, dm: bool = False) -> Any:
-    """A text channel (or DM channel) whose ``send`` returns a fake message."""
-    channel = create_autospec(discord.DMChannel if dm else discord.TextChannel, instance=True)
+def make_channel(channel_id: int = CHANNEL_ID, *, guild: Any = None, dm: bool = False,
+                 perms: discord.Permissions | None = None, thread: bool = False, name: str = "general") -> Any:
+    """A text channel, thread or DM channel whose ``send`` returns a fake message.
+
+    ``perms`` is what ``permissions_for`` returns for the bot (default: the invite's permissions).
+    """
+    kind = discord.DMChannel if dm else discord.Thread if thread else discord.TextChannel
+    channel = create_autospec(kind, instance=True)
     channel.id = channel_id
     if not dm:
         channel.guild = guild
+        channel.name = name
         channel.parent_id = None  # a TextChannel has no parent; threads do
+        channel.permissions_for.return_value = perms if perms is not None else BOT_PERMISSIONS
+        if thread:
+            channel.locked = channel.archived = False
+        if guild is not None and hasattr(guild, "channels_by_id"):
+            guild.channels_by_id[channel_id] = channel
     channel.send.side_effect = lambda *a, **k: make_sent_message(channel)
     return channel
 

@@ -21,5 +21,5 @@ def test_readme_section_documents_every_key() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [f.name for f in fields(DiscordConfig) if f"| `{f.name}` |" not in text]
     assert missing == []
-    for needle in ("invite-url", "DISCORD_TOKEN", "up to an hour", "Message Content", "applications.commands"):
+    for needle in ("invite-url", "DISCORD_TOKEN", "Message Content", "applications.commands", "Embed Links"):
         assert needle in text

@@ -181,12 +181,29 @@ async def test_channel_allowlist(engine: Engine) -> None:
     await client.on_message(in_thread)
     assert "embed" in sent_kwargs(in_thread.channel.send)
 
-    interaction = make_interaction(channel_id=222)
+    guild = make_guild()
+    make_channel(111, guild=guild)
+    interaction = make_interaction(channel_id=222, guild=guild)
     await client.ask_command(interaction, TOMAHAWK)
     interaction.response.send_message.assert_awaited_once()
     assert interaction.response.send_message.await_args.kwargs["ephemeral"] is True
     assert "<#111>" in interaction.response.send_message.await_args.args[0]
     interaction.followup.send.assert_not_awaited()
+
+
+async def test_the_allowlist_refusal_names_only_this_servers_channels(engine: Engine) -> None:
+    client = make_client(engine, channel_ids=[111, 999])
+    ours, theirs = make_guild(1), make_guild(2)
+    make_channel(111, guild=ours)
+    make_channel(999, guild=theirs)
+    interaction = make_interaction(channel_id=222, guild=theirs)
+    await client.ask_command(interaction, TOMAHAWK)
+    refusal = interaction.response.send_message.await_args.args[0]
+    assert "<#999>" in refusal and "111" not in refusal
+    elsewhere = make_interaction(channel_id=333, guild=make_guild(3))
+    await client.ask_command(elsewhere, TOMAHAWK)
+    refusal = elsewhere.response.send_message.await_args.args[0]
+    assert "111" not in refusal and "999" not in refusal and "this server" in refusal
 
 
 async def test_over_long_question_gets_a_polite_notice() -> None:
@@ -425,8 +442,16 @@ async def test_a_failing_slash_command_apologises_ephemerally() -> None:
     client = make_client(StubEngine(broken))
     interaction = make_interaction()
     await client.ask_command(interaction, TOMAHAWK)
-    args, kwargs = interaction.followup.send.await_args
-    assert args[0].startswith("Sorry, something went wrong") and kwargs["ephemeral"] is True
+    # After the public defer Discord would make an "ephemeral" follow-up public anyway (deprecated): the
+    # apology replaces the "thinking…" message explicitly instead, and nothing claims to be private.
+    interaction.followup.send.assert_not_awaited()
+    kwargs = interaction.edit_original_response.await_args.kwargs
+    assert kwargs["content"].startswith("Sorry, something went wrong") and kwargs["embed"] is None
+    assert_no_pings(kwargs)
+
+    refused = make_interaction(guild=None)  # before any defer, the notice stays ephemeral
+    await client.ask_command(refused, TOMAHAWK)
+    assert refused.response.send_message.await_args.kwargs["ephemeral"] is True
 
 
 async def test_one_info_line_per_question_without_text_or_raw_ids(engine: Engine, caplog) -> None:

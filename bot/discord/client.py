@@ -14,7 +14,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, Optional
 
@@ -24,9 +24,11 @@ from discord import app_commands
 from bot.config import Config, DiscordConfig
 from bot.discord import render
 from bot.discord.feedback import FeedbackLog
+from bot.discord.permissions import MissingPermissionLog, ReplyPlan, plan_for_channel
+from bot.discord.render_text import answer_text, no_answer_text
 from bot.discord.policies import Cooldown, UserHasher, channel_allowed, extract_question, is_admin, too_long
 from bot.discord.sync import sync_commands
-from bot.discord.views import NO_MENTIONS, AnswerView, PagesView, say_ephemeral
+from bot.discord.views import NO_MENTIONS, AnswerView, PagesView, apologise_after_defer, say_ephemeral
 from bot.engine_holder import EngineHolder
 from retrieval.errors import CitebotError
 from retrieval.models import Answer
@@ -36,12 +38,16 @@ __all__ = ["CitebotClient", "EngineHolder", "MORE_PAGES", "build_intents"]
 log = logging.getLogger(__name__)
 
 MORE_PAGES = 3  # how many further pages of citations "More results" can show
+NOTICE_WINDOW_SECONDS = 30.0  # a user gets at most one "how to ask"/"too long" notice per window in a channel
 
 
 def build_intents(cfg: DiscordConfig) -> discord.Intents:
-    """Non-privileged defaults; message content only when the config enables the prefix command."""
-    intents = discord.Intents.default()
-    intents.typing = False
+    """Only what the handlers use: guilds (channels, roles and threads, for permission checks), guild and
+    direct messages (mentions, DMs); message content only when the config enables the prefix command."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
     intents.message_content = cfg.message_content_intent
     return intents
 
@@ -69,6 +75,9 @@ class CitebotClient(discord.Client):
         self.feedback = feedback
         self.hash_user = hash_user or UserHasher(secrets.token_hex(16))
         self.cooldown = Cooldown(cfg.cooldown_questions, cfg.cooldown_seconds, clock=clock)
+        # Notices for empty or over-long mentions: one per user per window, further ones are dropped.
+        self.notices = Cooldown(1, NOTICE_WINDOW_SECONDS, clock=clock)
+        self.missing_permissions = MissingPermissionLog(clock=clock)
         self.state_dir = Path(state_dir or Path(cfg.feedback_file or ".citebot/feedback.jsonl").parent)
         self.force_sync = force_sync
         self._reindex_lock = asyncio.Lock()
@@ -101,16 +110,23 @@ class CitebotClient(discord.Client):
                             application_id=self.application_id, force=self.force_sync)
 
     # -------------------------------------------------------------- questions
-    def _gate(self, question: str, user_id: int) -> str | None:
-        """A notice for a question that won't be answered now, or None."""
+    def _gate(self, question: str, user_id: int, *, limit_notices: bool = False) -> str | None:
+        """A notice for a question that won't be answered now, "" to stay silent, or None to answer.
+
+        With ``limit_notices`` (the mention path, where every notice is a channel message)
+        a user gets at most one "how to ask"/"too long" notice per window.
+        """
         cfg = self.config.discord
+        notice = None
         if not question:
             name = render.escape(self.user.name if self.user else "citebot")
-            return (f"Ask me a question after the mention, e.g. \"@{name} what did the US say about Tomahawk "
-                    "missiles?\", or use `/ask`.")
-        if too_long(question, cfg.max_question_chars):
-            return (f"That question is {len(question)} characters long; please keep it under "
-                    f"{cfg.max_question_chars} characters.")
+            notice = (f"Ask me a question after the mention, e.g. \"@{name} what did the US say about Tomahawk "
+                      "missiles?\", or use `/ask`.")
+        elif too_long(question, cfg.max_question_chars):
+            notice = (f"That question is {len(question)} characters long; please keep it under "
+                      f"{cfg.max_question_chars} characters.")
+        if notice is not None:
+            return "" if limit_notices and self.notices.hit(user_id) else notice
         wait = self.cooldown.hit(user_id)
         if wait:
             return f"One question at a time, please: you can ask again in {math.ceil(wait)} s."
@@ -130,13 +146,18 @@ class CitebotClient(discord.Client):
                  answer.answered)
         return answer
 
-    def _reply(self, answer: Answer, asker_id: int, qid: str) -> dict[str, Any]:
-        """Keyword arguments for send(): the embed, and the buttons when there is an answer."""
+    def _reply(self, answer: Answer, asker_id: int, qid: str, *, embeds: bool = True) -> dict[str, Any]:
+        """Keyword arguments for send(): the embed (or plain text), and the buttons when there is an answer."""
         if not answer.answered or not answer.citations:
+            if not embeds:
+                return {"content": no_answer_text(answer), "allowed_mentions": NO_MENTIONS}
             return {"embed": render.to_embed(render.no_answer_embed(answer)), "allowed_mentions": NO_MENTIONS}
         view = AnswerView(answer=answer, asker_id=asker_id, question_id=qid, feedback=self.feedback,
-                          hash_user=self.hash_user, timeout=self.config.discord.view_timeout_seconds)
-        return {"embed": render.to_embed(render.answer_embed(answer)), "view": view, "allowed_mentions": NO_MENTIONS}
+                          hash_user=self.hash_user, timeout=self.config.discord.view_timeout_seconds,
+                          embeds=embeds)
+        body: dict[str, Any] = ({"embed": render.to_embed(render.answer_embed(answer))} if embeds
+                                else {"content": answer_text(answer)})
+        return {**body, "view": view, "allowed_mentions": NO_MENTIONS}
 
     async def _apologise(self, send: Callable[[str], Awaitable[Any]], qid: str) -> None:
         try:
@@ -168,34 +189,52 @@ class CitebotClient(discord.Client):
             return None
         return question, command
 
+    def reply_plan(self, channel: Any) -> ReplyPlan:
+        """What the bot may send in ``channel`` (logs, at most hourly per channel, what is missing)."""
+        plan = plan_for_channel(channel)
+        if plan.missing:
+            self.missing_permissions.report(channel, plan)
+        return plan
+
     async def on_message(self, message: discord.Message) -> None:
         found = self.question_in(message)
         if found is None:
             return
+        plan = self.reply_plan(message.channel)
+        if not plan.send:
+            return  # no typing, no apology: every request here would be refused (403)
         question, command = found
         qid, user = new_question_id(), self.hash_user(message.author.id)
-        reference = message.to_reference(fail_if_not_exists=False)
+        reference = message.to_reference(fail_if_not_exists=False) if plan.reference else None
 
         async def send(content: str | None = None, **kwargs: Any) -> discord.Message:
             kwargs.setdefault("allowed_mentions", NO_MENTIONS)
-            return await message.channel.send(content, reference=reference, **kwargs)
+            if reference is not None:
+                kwargs["reference"] = reference
+            return await message.channel.send(content, **kwargs)
 
         try:
             if command == "dm" and not self.config.discord.allow_dms:
                 if not self.cooldown.hit(message.author.id):
                     await send("I only answer questions in servers.")
                 return
-            notice = self._gate(question, message.author.id)
-            if notice:
-                await send(render.notice(notice))
+            notice = self._gate(question, message.author.id, limit_notices=True)
+            if notice is not None:
+                if notice:
+                    await send(render.notice(notice))
                 return
             async with message.channel.typing():
                 answer = await self.ask_engine(question, None, qid=qid, user=user, channel=message.channel.id,
                                                command=command)
-            reply = self._reply(answer, message.author.id, qid)
+            reply = self._reply(answer, message.author.id, qid, embeds=plan.embeds)
             sent = await send(**reply)
             if "view" in reply:
                 reply["view"].message = sent
+        except (discord.Forbidden, discord.NotFound) as exc:
+            # Refused (permissions changed since the cache said yes) or gone: an apology in the same channel
+            # would be refused the same way, so there is none; the refusal is logged.
+            log.warning("could not answer id=%s user=%s channel=%s command=%s: %s %s (code %s)", qid, user,
+                        getattr(message.channel, "id", None), command, exc.status, exc.text or "", exc.code)
         except Exception:
             log.exception("question failed id=%s user=%s channel=%s command=%s", qid, user,
                           getattr(message.channel, "id", None), command)
@@ -205,14 +244,14 @@ class CitebotClient(discord.Client):
     async def ask_command(self, interaction: discord.Interaction, question: str, results: int | None = None) -> None:
         cfg = self.config.discord
         qid, user = new_question_id(), self.hash_user(interaction.user.id)
+        deferred = False
         try:
             if interaction.guild is None and not cfg.allow_dms:
                 await say_ephemeral(interaction, "I only answer questions in servers.")
                 return
             if interaction.guild is not None and not channel_allowed(
                     cfg.channel_ids, interaction.channel_id, getattr(interaction.channel, "parent_id", None)):
-                where = ", ".join(f"<#{c}>" for c in cfg.channel_ids)
-                await say_ephemeral(interaction, f"I only answer questions in {where}.")
+                await say_ephemeral(interaction, self._where_allowed(interaction.guild, cfg.channel_ids))
                 return
             question = " ".join((question or "").split())
             notice = self._gate(question, interaction.user.id)
@@ -220,6 +259,7 @@ class CitebotClient(discord.Client):
                 await say_ephemeral(interaction, notice)
                 return
             await interaction.response.defer(thinking=True)
+            deferred = True
             answer = await self.ask_engine(question, results, qid=qid, user=user, channel=interaction.channel_id,
                                            command="/ask")
             reply = self._reply(answer, interaction.user.id, qid)
@@ -228,7 +268,15 @@ class CitebotClient(discord.Client):
                 reply["view"].message = sent
         except Exception:
             log.exception("question failed id=%s user=%s channel=%s command=/ask", qid, user, interaction.channel_id)
-            await self._apologise(functools.partial(say_ephemeral, interaction), qid)
+            await self._apologise(functools.partial(apologise_after_defer, interaction, public_defer=deferred), qid)
+
+    @staticmethod
+    def _where_allowed(guild: discord.Guild, channel_ids: Iterable[int]) -> str:
+        """The refusal for a channel outside the allowlist, naming only this server's allowed channels."""
+        here = [c for c in channel_ids if guild.get_channel_or_thread(c) is not None]
+        if not here:
+            return "I don't answer questions in this server's channels."
+        return "I only answer questions in " + ", ".join(f"<#{c}>" for c in here) + "."
 
     async def sources_command(self, interaction: discord.Interaction) -> None:
         try:

@@ -11,6 +11,7 @@ import discord
 
 from bot.discord import render
 from bot.discord.feedback import FeedbackLog, paragraph_id
+from bot.discord.render_text import more_results_text
 from retrieval.models import Answer
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,20 @@ async def say_ephemeral(interaction: discord.Interaction, text: str) -> None:
         await interaction.followup.send(render.notice(text), ephemeral=True, allowed_mentions=NO_MENTIONS)
     else:
         await interaction.response.send_message(render.notice(text), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+async def apologise_after_defer(interaction: discord.Interaction, text: str, *, public_defer: bool) -> None:
+    """An apology that replaces a public "thinking…" message, else an ephemeral line.
+
+    After a public defer Discord turns the first follow-up into an edit of the
+    thinking message whatever its flags say (an "ephemeral" follow-up would be
+    public anyway, a deprecated behaviour), so the edit is made explicitly.
+    """
+    if public_defer:
+        await interaction.edit_original_response(content=render.notice(text), embed=None, view=None,
+                                                 allowed_mentions=NO_MENTIONS)
+    else:
+        await say_ephemeral(interaction, text)
 
 
 class TimeoutDisablesView(discord.ui.View):
@@ -57,8 +72,9 @@ class AnswerView(TimeoutDisablesView):
 
     def __init__(self, *, answer: Answer, asker_id: int, question_id: str, timeout: float,
                  feedback: FeedbackLog | None = None, hash_user: Callable[[int], str] = str,
-                 page_size: int | None = None):
+                 page_size: int | None = None, embeds: bool = True):
         super().__init__(timeout=timeout)
+        self.embeds = embeds  # False where the bot lacks Embed Links: pages come as plain text too
         self.answer = answer
         self.asker_id = asker_id
         self.question_id = question_id
@@ -95,8 +111,13 @@ class AnswerView(TimeoutDisablesView):
         self.shown += len(page)
         button.disabled = self.shown >= len(self.citations)
         await interaction.response.edit_message(view=self)
-        embed = render.more_results_embed(self.answer, page, total=len(self.citations), first=first)
-        await interaction.followup.send(embed=render.to_embed(embed), allowed_mentions=NO_MENTIONS)
+        total = len(self.citations)
+        if self.embeds:
+            embed = render.more_results_embed(self.answer, page, total=total, first=first)
+            await interaction.followup.send(embed=render.to_embed(embed), allowed_mentions=NO_MENTIONS)
+        else:
+            text = more_results_text(self.answer, page, total=total, first=first)
+            await interaction.followup.send(text, allowed_mentions=NO_MENTIONS)
 
     @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary)
     async def vote_up(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:

@@ -95,6 +95,10 @@ class FakeDiscord(RestMixin, GatewayMixin):
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Roles (id -> permission bits; the @everyone role's id is the guild's) and channel overwrites,
+        # sent in GUILD_CREATE and enforced on the bot's requests.
+        self.roles: dict[int, dict] = {self.world.guild_id: P.role(self.world.guild_id, "@everyone", P.EVERYONE_PERMISSIONS)}
+        self.overwrites: dict[int, list[dict]] = {}
         self.add_user("owner", user_id=self.world.owner_id)
         self.members[self.world.bot_user_id] = P.member(self.world.bot_user())
 
@@ -136,6 +140,34 @@ class FakeDiscord(RestMixin, GatewayMixin):
         self.users[uid] = u
         self.members[uid] = P.member(u)
         return u
+
+    # ------------------------------------------------------------------ roles and permissions
+    def set_everyone_permissions(self, permissions: int) -> None:
+        self.roles[self.world.guild_id] = P.role(self.world.guild_id, "@everyone", permissions)
+
+    def add_role(self, name: str, permissions: int, *, bot: bool = False) -> int:
+        """A role (given to the bot with ``bot=True``); returns its id. Set before the bot connects."""
+        rid = self.ids.next()
+        self.roles[rid] = dict(P.role(rid, name, permissions), position=len(self.roles))
+        if bot:
+            self.members[self.world.bot_user_id]["roles"].append(str(rid))
+        return rid
+
+    def overwrite(self, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0, member: bool = False) -> None:
+        """A channel permission overwrite for a role (or a member)."""
+        self.overwrites.setdefault(channel_id, []).append(
+            {"id": str(target_id), "type": 1 if member else 0, "allow": str(allow), "deny": str(deny)})
+
+    def bot_permissions(self, channel_id: int) -> int:
+        from .fake_permissions import effective
+
+        bits = {rid: int(r["permissions"]) for rid, r in self.roles.items()}
+        member_roles = [int(r) for r in self.members[self.world.bot_user_id]["roles"]]
+        return effective(bits, self.world.guild_id, member_roles, self.world.bot_user_id,
+                         self.overwrites.get(channel_id, []))
+
+    def guild_payload(self, members: list[dict]) -> dict:
+        return self.world.guild_create(members, roles=list(self.roles.values()), overwrites=self.overwrites)
 
     # ------------------------------------------------------------------ waiting
     def _bump(self) -> None:

@@ -208,7 +208,7 @@ class GatewayMixin:
         await self.dispatch("READY", ready)
         if s.intents & P.INTENT_GUILDS:
             members = list(self.members.values())
-            await self.dispatch("GUILD_CREATE", self.world.guild_create(members))
+            await self.dispatch("GUILD_CREATE", self.guild_payload(members))
 
     async def _resume(self, conn: _Conn, d: dict) -> None:
         s = next((x for x in self.sessions if x.id == d.get("session_id")), None)

@@ -216,7 +216,7 @@ class RestMixin:
         r.add_get(API + "/channels/{channel_id}/messages/{message_id}", self._get_message)
         r.add_patch(API + "/channels/{channel_id}/messages/{message_id}", self._edit_message)
         r.add_delete(API + "/channels/{channel_id}/messages/{message_id}", self._no_content)
-        r.add_post(API + "/channels/{channel_id}/typing", self._no_content)
+        r.add_post(API + "/channels/{channel_id}/typing", self._typing)
         r.add_put(API + "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._no_content)
         r.add_delete(API + "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._no_content)
         r.add_post(API + "/interactions/{interaction_id}/{token}/callback", self._interaction_callback)
@@ -316,11 +316,32 @@ class RestMixin:
         if len(body.get("content") or "") > 2000:
             return self._error(400, "Invalid Form Body", 50035)
         ref = body.get("message_reference")
+        missing = self._missing_permission(cid, body)
+        if missing:
+            return self._error(403, f"Missing Permissions ({missing})", 50013)
         if ref and int(ref["message_id"]) not in self.messages and ref.get("fail_if_not_exists", True):
             return self._error(400, "Invalid Form Body: Unknown message", 50035)
         msg = self._bot_message(cid, body)
         asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self._echo(msg)))
         return self._json("POST /channels/{channel_id}/messages", msg)
+
+    def _missing_permission(self, channel_id: int, body: dict | None) -> str | None:
+        """Which permission the bot lacks for this channel message (None when it may send it)."""
+        have = self.bot_permissions(channel_id)
+        if not have & P.PERM_VIEW_CHANNEL:
+            return "View Channel"
+        if not have & P.PERM_SEND_MESSAGES:
+            return "Send Messages"
+        if body is not None and body.get("embeds") and not have & P.PERM_EMBED_LINKS:
+            return "Embed Links"
+        if body is not None and body.get("message_reference") and not have & P.PERM_READ_MESSAGE_HISTORY:
+            return "Read Message History"
+        return None
+
+    async def _typing(self, request: web.Request) -> web.Response:
+        if self._missing_permission(int(request.match_info["channel_id"]), None):
+            return self._error(403, "Missing Permissions", 50013)
+        return self._json("no content", None)
 
     async def _get_message(self, request: web.Request) -> web.Response:
         msg = self.messages.get(int(request.match_info["message_id"]))

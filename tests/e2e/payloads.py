@@ -124,7 +124,15 @@ class World:
     def bot_user(self) -> dict:
         return user(self.bot_user_id, self.bot_name, bot=True)
 
-    def guild_create(self, members: list[dict]) -> dict:
+    def guild_create(self, members: list[dict], *, roles: list[dict] | None = None,
+                     overwrites: dict[int, list[dict]] | None = None) -> dict:
+        overwrites = overwrites or {}
+        channels = [
+            text_channel(self.channel_id, self.guild_id, "general", 0),
+            text_channel(self.other_channel_id, self.guild_id, "off-topic", 1),
+        ]
+        for channel in channels:
+            channel["permission_overwrites"] = overwrites.get(int(channel["id"]), [])
         return {
             "id": str(self.guild_id),
             "name": "e2e guild",
@@ -134,7 +142,7 @@ class World:
             "verification_level": 0,
             "default_message_notifications": 0,
             "explicit_content_filter": 0,
-            "roles": [role(self.guild_id, "@everyone", EVERYONE_PERMISSIONS)],
+            "roles": roles if roles is not None else [role(self.guild_id, "@everyone", EVERYONE_PERMISSIONS)],
             "emojis": [],
             "stickers": [],
             "features": [],
@@ -149,10 +157,7 @@ class World:
             "unavailable": False,
             "member_count": len(members),
             "members": members,
-            "channels": [
-                text_channel(self.channel_id, self.guild_id, "general", 0),
-                text_channel(self.other_channel_id, self.guild_id, "off-topic", 1),
-            ],
+            "channels": channels,
             "threads": [],
             "presences": [],
             "voice_states": [],
