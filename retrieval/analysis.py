@@ -16,10 +16,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nltk.stem import PorterStemmer, SnowballStemmer
-from nltk.tokenize import RegexpTokenizer
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-
+from . import nltk_parts
 from .settings import AnalyzerSettings
 from .stopwords import ENGLISH_STOPWORDS
 
@@ -75,41 +72,42 @@ def _is_acronym(token: str) -> bool:
     return len(letters) >= 2 and letters.isalpha() and letters.isupper()
 
 
-def _untimed_matchers(tokenizer: RegexpTokenizer) -> tuple[Callable[[str], list[str]],
-                                                           Callable[[str], list[tuple[int, int]]]]:
-    """``tokenizer.tokenize`` and ``span_tokenize``, without nltk's per-call ReDoS timer where nltk has one.
+def _untimed_matchers() -> tuple[Callable[[str], list[str]], Callable[[str], list[tuple[int, int]]]]:
+    """What nltk's ``RegexpTokenizer(_TOKEN_PATTERN).tokenize`` and ``span_tokenize`` do, without its ReDoS timer.
 
     Recent nltk runs every match of a caller-supplied pattern under a wall-clock
     timeout (``nltk.redos``), about 5 µs per call: most of a question's analysis,
     and paid again for every sentence an answer considers. Our pattern is fixed
     and linear-time, so it is compiled by the same redos engine with the
     tokenizer's flags and matched with ``timeout=None``, nltk's documented
-    opt-out for trusted patterns. Older nltk has no timer.
+    opt-out for trusted patterns. Older nltk has no redos and used ``re``.
     """
     try:
-        from nltk import redos
+        redos = nltk_parts.modules().redos
     except ImportError:
-        return tokenizer.tokenize, lambda text: list(tokenizer.span_tokenize(text))
-    pattern = redos.compile(_TOKEN_PATTERN, _TOKEN_FLAGS)
-    return (functools.partial(pattern.findall, timeout=None),
-            lambda text: [match.span() for match in pattern.finditer(text, timeout=None)])
+        pattern = re.compile(_TOKEN_PATTERN, _TOKEN_FLAGS)
+        return pattern.findall, lambda text: [match.span() for match in pattern.finditer(text)]
+    timed = redos.compile(_TOKEN_PATTERN, _TOKEN_FLAGS)
+    return (functools.partial(timed.findall, timeout=None),
+            lambda text: [match.span() for match in timed.finditer(text, timeout=None)])
 
 
 class Analyzer:
     """Tokenizes, normalises, stems; resolves aliases; splits sentences."""
 
-    def __init__(self, settings: AnalyzerSettings | None = None):
+    def __init__(self, settings: AnalyzerSettings | None = None, memo_limit: int = 100_000):
         self.settings = settings or AnalyzerSettings()
-        self._tokenizer = RegexpTokenizer(_TOKEN_PATTERN, flags=_TOKEN_FLAGS)
-        self._words, self._word_spans = _untimed_matchers(self._tokenizer)
-        stemmer = PorterStemmer() if self.settings.stemmer == "porter" else SnowballStemmer("english")
-        self._stem = stemmer.stem
+        self._words, self._word_spans = _untimed_matchers()
+        if self.settings.stemmer == "porter":
+            self._stem = nltk_parts.modules().porter.PorterStemmer().stem
+        else:
+            self._stem = nltk_parts.modules().snowball.SnowballStemmer("english").stem
         self._stopwords = ENGLISH_STOPWORDS | {w.lower() for w in self.settings.extra_stopwords}
-        params = PunktParameters()
-        params.abbrev_types = set(_ABBREVIATIONS)
-        self._sentences = PunktSentenceTokenizer(params)
-        # Memo: surface token -> (term or None, may start a multi-word alias).
+        self._sentences = None  # Punkt, made on first use: costly to import, and indexing never needs it
+        # Memo: surface token -> (term or None, may start a multi-word alias). Bounded so a
+        # long-running bot does not grow with every new word it is asked.
         self._cache: dict[str, tuple[str | None, bool]] = {}
+        self.memo_limit = memo_limit
         self._exact_alias: dict[str, str] = {}  # exact surface (acronyms) -> canonical
         self._stem_alias: dict[str, str] = {}  # stem -> canonical (case-insensitive)
         self._phrases: dict[str, list[tuple[tuple[str, ...], str, bool]]] = {}  # tag -> [(keys, canonical, exact)]
@@ -124,7 +122,7 @@ class Analyzer:
         for name, spellings in sorted(self.settings.aliases.items()):
             canonical = ALIAS_PREFIX + "_".join(self._stem(w.lower()) for w in name.split())
             for spelling in (name, *spellings):
-                words = self._tokenizer.tokenize(normalize_quotes(spelling))
+                words = self._words(normalize_quotes(spelling))
                 if not words:
                     continue
                 exact = all(_is_acronym(w) for w in words)
@@ -165,6 +163,8 @@ class Analyzer:
         info = self._cache.get(token)
         if info is None:
             info = self._analyze_token(token)
+            if len(self._cache) >= self.memo_limit:
+                self._cache.clear()  # cheaper than LRU bookkeeping on every hit; refills with what is asked
             self._cache[token] = info
         return info
 
@@ -219,6 +219,11 @@ class Analyzer:
 
     def sentences(self, text: str) -> list[tuple[int, int]]:
         """Sentence spans of ``text`` (Punkt with abbreviations such as U.S., Mr., Dec.)."""
+        if self._sentences is None:
+            punkt = nltk_parts.modules().punkt
+            params = punkt.PunktParameters()
+            params.abbrev_types = set(_ABBREVIATIONS)
+            self._sentences = punkt.PunktSentenceTokenizer(params)
         return list(self._sentences.span_tokenize(text))
 
     def fingerprint(self) -> str:

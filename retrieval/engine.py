@@ -12,7 +12,6 @@ from pathlib import Path
 
 from .analysis import Analyzer
 from .answer import build_answer
-from .build import build_index
 from .corpus import ScannedFile, scan_corpus
 from .errors import IndexCorrupt
 from .conversation import build_query, recent
@@ -84,6 +83,8 @@ class Engine:
         index = None if force else _load_if_fresh(index_dir, fingerprint, settings)
         report = None
         if index is None:
+            from .build import build_index  # multiprocessing and the corpus parsers: only to build
+
             index, report = build_index(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, scanned)
         counts = (report.files, report.reused, report.parsed, report.removed) if report else (0, 0, 0, 0)
         stats = IndexStats(len(index.documents), index.n_paragraphs, len(index.terms), report is not None,

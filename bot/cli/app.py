@@ -12,7 +12,6 @@ import traceback
 
 import click
 
-from bot import __version__
 from .ask import ask
 from .chat import chat
 from .eval import eval_command
@@ -24,9 +23,25 @@ class _Commands(click.Group):
     """A group whose Discord commands are imported only when used (discord.py is slow to import)."""
 
     lazy = {"serve": "serve_command", "invite-url": "invite_url_command"}
+    # What --help lists for them, so listing does not import discord.py (a test keeps these in step).
+    lazy_help = {
+        "serve": "Run the Discord bot (token from $DISCORD_TOKEN, or the variable named in [discord] token_env).",
+        "invite-url": "Print the URL that adds the bot to a server (scopes bot + applications.commands).",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = [name for name in self.list_commands(ctx)
+                 if name in self.lazy or not getattr(click.Group.get_command(self, ctx, name), "hidden", True)]
+        if not names:
+            return
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [(name, click.Command(name, help=self.lazy_help[name]).get_short_help_str(limit) if name in self.lazy
+                 else click.Group.get_command(self, ctx, name).get_short_help_str(limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy:
@@ -36,8 +51,18 @@ class _Commands(click.Group):
         return super().get_command(ctx, name)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from bot import __version__  # importlib.metadata is slow to import: only when asked
+
+    click.echo(f"citebot, version {__version__}")
+    ctx.exit()
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="citebot")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 @common_options
 @click.pass_context
 def cli(ctx: click.Context) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from retrieval import Engine
+if TYPE_CHECKING:
+    from retrieval import Engine
 
 from .options import common_options, open_engine
 from .render import render_answer

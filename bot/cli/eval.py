@@ -7,9 +7,6 @@ from pathlib import Path
 
 import click
 
-from retrieval import CitebotError
-from retrieval.evaluate import evaluate, read_golden
-
 from .options import common_options, open_engine
 
 
@@ -26,6 +23,9 @@ def eval_command(ctx: click.Context, golden: Path, top_k: int | None, as_json: b
     Example:
       citebot eval tests/data/golden.jsonl --top-k 3
     """
+    from retrieval import CitebotError
+    from retrieval.evaluate import evaluate, read_golden
+
     try:
         questions = read_golden(golden)
     except CitebotError as exc:

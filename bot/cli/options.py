@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from retrieval import CitebotError, Engine
+if TYPE_CHECKING:  # the engine (numpy, nltk) is imported when a command opens it, not for --help
+    from retrieval import Engine
 
 from ..config import Config, ConfigError, load_config
 
@@ -74,6 +76,8 @@ def configure_logging(debug: bool, level: str = "WARNING") -> None:
 
 def open_engine(ctx: click.Context, *, force: bool = False, progress: bool = False) -> tuple[Engine, Config]:
     """Load (or build) the index for the configured corpus; exit 2 for a missing or empty corpus."""
+    from retrieval import CitebotError, Engine
+
     config = load_config_from_ctx(ctx)
     corpus = Path(option_value(ctx, "corpus") or config.corpus_path)
     index = Path(option_value(ctx, "index") or config.index_path)
