@@ -1,6 +1,6 @@
-"""citebot benchmark: build, cold load, query latency and memory against rank-bm25 and bm25s.
+"""citebot benchmark: build, cold load, query latency and memory against rank-bm25, bm25s and tantivy.
 
-    .venv/bin/pip install -e '.[bench]'          # bm25s, psutil (peers are not runtime deps)
+    .venv/bin/pip install -e '.[bench]'          # bm25s, tantivy, psutil (peers are not runtime deps)
     .venv/bin/python -m bench.run --sizes 10k,100k,1m --out bench/results/latest.json
 
 For each size a deterministic synthetic corpus (bench/corpus.py) is written as
@@ -19,6 +19,12 @@ real files to a work folder, then, each step in a fresh process:
 - bm25s (``method="atire", idf_method="robertson"`` = BM25Okapi): ``index`` from
   the same tokens, ``get_scores`` + top-k per question (its fastest path; the
   mean of its ``retrieve(k)`` API is noted too).
+- tantivy (Rust; Python binding): the same tokens joined by spaces, indexed
+  with its whitespace tokenizer (frequencies, no positions), 2 indexing
+  threads; top-k search of a should-match boolean query with ``count=False``
+  (its block-max WAND path). Its BM25 differs slightly from BM25Okapi (idf
+  without the epsilon floor, quantised field lengths), so top-1 agreement is
+  reported, not asserted.
 
 Peers get the corpus already tokenized by citebot's analyzer (their build time
 excludes tokenization; citebot's includes reading, parsing and tokenizing), and
@@ -249,6 +255,50 @@ def child_bm25s(args: dict) -> dict:
             "retrieval": _percentiles(times), "retrieve_api_mean_ms": round(retrieve_ms, 3), "rankings": rankings}
 
 
+def child_tantivy(args: dict) -> dict:
+    """tantivy (Rust, block-max WAND top-k) over the same analysed tokens, split on whitespace."""
+    import tantivy
+
+    corpus, terms = _tokens_from_index(args["index"])
+    queries = _question_tokens(args["questions"], set(terms))
+    texts = [" ".join(words) for words in corpus]
+    del corpus
+    folder = Path(args["work"])
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    rss_input = _rss_mb()
+    started = time.perf_counter()
+    schema = (tantivy.SchemaBuilder()
+              .add_text_field("body", tokenizer_name="whitespace", index_option="freq")
+              .add_integer_field("pid", fast=True)
+              .build())
+    index = tantivy.Index(schema, path=str(folder))
+    writer = index.writer(heap_size=256_000_000, num_threads=2)
+    for pid, text in enumerate(texts):
+        writer.add_document(tantivy.Document(body=text, pid=pid))
+    writer.commit()
+    writer.wait_merging_threads()
+    seconds = time.perf_counter() - started
+    del texts
+    index.reload()
+    searcher = index.searcher()
+
+    def query_of(words: list[str]):
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "body", w, index_option="freq")) for w in words])
+
+    times, rankings = [], []
+    for q in queries:
+        # count=False lets tantivy prune (block-max WAND); counting every match would visit all postings.
+        t = time.perf_counter()
+        hits = searcher.search(query_of(q), LIMIT, count=False).hits
+        times.append(time.perf_counter() - t)
+        rankings.append(searcher.fast_field_values("pid", [address for _, address in hits]))
+    return {"seconds": round(seconds, 2), **_peak_mb(), "rss_input_mb": rss_input, "rss_mb": _rss_mb(),
+            "index_mb": _folder_mb(folder), "segments": searcher.num_segments,
+            "retrieval": _percentiles(times), "rankings": rankings}
+
+
 def child_incremental(args: dict) -> dict:
     """Change, add and remove one file, timing each re-index (against a full build's time)."""
     from retrieval import Engine
@@ -281,7 +331,7 @@ def child_incremental(args: dict) -> dict:
 
 
 CHILDREN = {"build": child_build, "serve": child_serve, "rank_bm25": child_rank_bm25, "bm25s": child_bm25s,
-            "incremental": child_incremental}
+            "tantivy": child_tantivy, "incremental": child_incremental}
 
 
 def run_child(role: str, args: dict, timeout: float) -> dict:
@@ -348,11 +398,13 @@ def bench_size(label: str, n: int, work: Path, args) -> dict:
         row["incremental"] = run_child("incremental", {"corpus": str(corpus), "index": str(index)}, 1800)
         print(f"[{label}] incremental: {row['incremental']}", flush=True)
     naive_q = args.questions if n <= 100_000 else args.naive_questions
-    for peer, limit in (("rank_bm25", naive_q), ("bm25s", args.questions)):
+    for peer, limit in (("rank_bm25", naive_q), ("bm25s", args.questions), ("tantivy", args.questions)):
         if n > args.peer_max:
             row[peer] = {"skipped": f"peers run up to {args.peer_max} paragraphs (--peer-max)"}
             continue
-        result = run_child(peer, {"index": str(index), "questions": qs, "max_questions": limit}, args.peer_timeout)
+        result = run_child(peer, {"index": str(index), "questions": qs, "max_questions": limit,
+                                  "work": str(work / f"tantivy-{label}")}, args.peer_timeout)
+        shutil.rmtree(work / f"tantivy-{label}", ignore_errors=True)
         if "rankings" in result:
             result["top1_agreement"] = _agreement(ours, result.pop("rankings"))
         row[peer] = result
@@ -368,6 +420,7 @@ def table(rows: list[dict]) -> list[dict]:
     for row in rows:
         naive = row.get("rank_bm25", {}).get("retrieval", {}).get("p50_ms")
         peer = row.get("bm25s", {}).get("retrieval", {}).get("p50_ms")
+        rust = row.get("tantivy", {}).get("retrieval", {}).get("p50_ms")
         b, s = row["citebot_build"], row["citebot_serve"]
 
         def speed(p50, ref=naive):
@@ -380,6 +433,7 @@ def table(rows: list[dict]) -> list[dict]:
                           "p50_ms": s["retrieval"]["p50_ms"], "p99_ms": s["retrieval"]["p99_ms"],
                           "speedup": speed(s["retrieval"]["p50_ms"]),
                           "vs_bm25s": speed(s["retrieval"]["p50_ms"], peer),
+                          "vs_tantivy": speed(s["retrieval"]["p50_ms"], rust),
                           "note": f"{s.get('kernel', 'numpy')} top-k kernel"})
             if "ranking" in s:
                 lines.append({"engine": "citebot ranking (tokens)", "size": row["size"], "build_s": None,
@@ -387,21 +441,23 @@ def table(rows: list[dict]) -> list[dict]:
                               "p50_ms": s["ranking"]["p50_ms"], "p99_ms": s["ranking"]["p99_ms"],
                               "speedup": speed(s["ranking"]["p50_ms"]),
                               "vs_bm25s": speed(s["ranking"]["p50_ms"], peer),
+                              "vs_tantivy": speed(s["ranking"]["p50_ms"], rust),
                               "note": "same work as the peers' timed path: tokens -> exact top-k"})
             lines.append({"engine": "citebot full answer", "size": row["size"], "build_s": None, "peak_mb": None,
                           "index_mb": None, "load_s": None, "serve_rss_mb": None,
                           "p50_ms": s["answer"]["p50_ms"], "p99_ms": s["answer"]["p99_ms"],
                           "speedup": speed(s["answer"]["p50_ms"])})
-        for key, name in (("rank_bm25", "rank-bm25 (naive)"), ("bm25s", "bm25s")):
+        for key, name in (("rank_bm25", "rank-bm25 (naive)"), ("bm25s", "bm25s"), ("tantivy", "tantivy")):
             r = row.get(key, {})
             if "skipped" in r or not r:
                 lines.append({"engine": name, "size": row["size"], "note": r.get("skipped", "not run")})
                 continue
             lines.append({"engine": name, "size": row["size"], "build_s": r["seconds"], "peak_mb": round(r["peak_mb"]),
-                          "index_mb": None, "load_s": None, "serve_rss_mb": r["rss_mb"],
+                          "index_mb": r.get("index_mb"), "load_s": None, "serve_rss_mb": r["rss_mb"],
                           "p50_ms": r["retrieval"]["p50_ms"], "p99_ms": r["retrieval"]["p99_ms"],
                           "speedup": speed(r["retrieval"]["p50_ms"]),
                           "vs_bm25s": speed(r["retrieval"]["p50_ms"], peer) if key == "bm25s" else None,
+                          "vs_tantivy": speed(r["retrieval"]["p50_ms"], rust) if key == "tantivy" else None,
                           "note": _peer_note(key, r)})
     return lines
 
@@ -410,6 +466,8 @@ def _peer_note(key: str, r: dict) -> str:
     notes = ["build from pre-tokenized text"]
     if r["retrieval"]["n"] < 200:
         notes.append(f"{r['retrieval']['n']} questions")
+    if "segments" in r:
+        notes.append(f"top-{LIMIT} with count=False (block-max WAND), {r['segments']} segment(s), 2 indexing threads")
     if "retrieve_api_mean_ms" in r:
         notes.append(f"get_scores + top-k; retrieve() {r['retrieve_api_mean_ms']:.1f} ms mean")
     return "; ".join(notes)
@@ -419,16 +477,16 @@ def format_table(lines: list[dict]) -> str:
     cols = [("engine", "engine"), ("size", "size"), ("build_s", "build s"), ("peak_mb", "peak MB"),
             ("index_mb", "index MB"), ("load_s", "load s"), ("serve_rss_mb", "serve RSS MB"),
             ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"), ("speedup", "× naive"), ("vs_bm25s", "× bm25s"),
-            ("note", "note")]
+            ("vs_tantivy", "× tantivy"),             ("note", "note")]
 
     digits = {"build_s": 1, "peak_mb": 0, "index_mb": 1, "load_s": 3, "serve_rss_mb": 0, "speedup": 1,
-              "vs_bm25s": 1}
+              "vs_bm25s": 1, "vs_tantivy": 1}
 
     def cell(key, v):
         if v is None:
             return ""
         if isinstance(v, (int, float)) and key in digits:
-            return f"{v:.{digits[key]}f}" + ("×" if key in ("speedup", "vs_bm25s") else "")
+            return f"{v:.{digits[key]}f}" + ("×" if key.startswith(("speedup", "vs_")) else "")
         if isinstance(v, float):
             return f"{v:.3f}" if v < 10 else f"{v:.1f}" if v < 1000 else f"{v:.0f}"
         return str(v)
@@ -506,8 +564,9 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     out.with_suffix(".md").write_text(markdown(report) + "\n")
+    print(f"machine: {report['machine']}")
     print(format_table(lines))
-    print(f"machine: {report['machine']}\nwritten to {out} ({report['seconds']} s)")
+    print(f"written to {out} ({report['seconds']} s)")
     return 0
 
 
