@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from retrieval import Engine, is_small_talk
-from retrieval.conversation import recent
+from retrieval.conversation import is_small_talk, recent
+
+if TYPE_CHECKING:
+    from retrieval import Engine
 
 from ..followup import SMALL_TALK_REPLY
 from .options import common_options, open_engine
