@@ -148,7 +148,7 @@ def child_serve(args: dict) -> dict:
         times, rankings = [], []
         for q in questions:
             t = time.perf_counter()
-            result = search(engine.index, engine.analyzer, q, LIMIT, settings.min_matched_share)
+            result = search(engine.index, engine.analyzer, q, LIMIT, settings)
             times.append(time.perf_counter() - t)
             rankings.append([h.paragraph_index for h in result.hits])
         return times, rankings

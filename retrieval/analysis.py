@@ -20,7 +20,7 @@ from . import nltk_parts
 from .settings import AnalyzerSettings
 from .stopwords import ENGLISH_STOPWORDS
 
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 
 # One character in, one character out, so offsets stay valid for highlights.
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "′": "'", "`": "'", "“": '"', "”": '"', "„": '"', "″": '"'})
@@ -216,6 +216,11 @@ class Analyzer:
                 out.append(Term(term, spans[i][0], spans[i][1]))
             i += 1
         return out
+
+    def words(self, text: str) -> list[tuple[str, int, int, str | None]]:
+        """Each word of ``text`` as ``(surface, start, end, term)``; term is None for a stopword."""
+        spans = self._word_spans(text.translate(_QUOTES))
+        return [(text[a:b], a, b, self._lookup(text[a:b].translate(_QUOTES))[0]) for a, b in spans]
 
     def sentences(self, text: str) -> list[tuple[int, int]]:
         """Sentence spans of ``text`` (Punkt with abbreviations such as U.S., Mr., Dec.)."""

@@ -156,7 +156,8 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
                  settings: AnswerSettings, top_k: int, more: int = 0) -> Answer:
     """Turn search results into an Answer with up to ``top_k`` citations (+ ``more`` for paging)."""
     if not result.answered:
-        return Answer(question, False, None, (), result.matched_share)
+        return Answer(question, False, None, (), result.matched_share, reason=result.reason,
+                      corrections=result.corrections)
     groups = merge_duplicates(index, analyzer, result.hits, top_k + more, settings.duplicate_similarity)
     query_terms = set(result.terms)
     per_citation = [_score_sentences(analyzer, g.text, result.weights) for g in groups]
@@ -175,4 +176,4 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
     if not text:  # terms matched only across sentence boundaries: cite the best excerpt
         text = f"{citations[0].excerpt} [1]"
     return Answer(question, True, text, tuple(citations[:top_k]), result.matched_share,
-                  more=tuple(citations[top_k:]))
+                  more=tuple(citations[top_k:]), corrections=result.corrections)

@@ -18,6 +18,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ from .file_cache import FileCache, FileResult, config_hash
 from .index import CompiledIndex, compile_postings
 from .models import Document
 from .settings import CorpusSettings, Settings
+from .spelling import count_words
 from .store import StoredIndex, load, save
 
 log = logging.getLogger(__name__)
@@ -56,14 +58,40 @@ class BuildReport:
 
 # -- per file ----------------------------------------------------------------------
 
-def tokenize_paragraphs(paragraphs: Sequence[str],
-                        analyzer: Analyzer) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """Per-file vocabulary and, per paragraph, its distinct term ids with frequencies."""
+_HASH_LIKE = re.compile(r"^[0-9a-f_-]{8,}$|^[\W\d_]*$", re.IGNORECASE)
+
+
+def context_text(source: str, title: str | None, first_paragraph: str) -> str:
+    """What a file contributes to every paragraph's terms: its title and its file name's words.
+
+    A title taken from the first sentence (no front matter or heading) is already
+    in the text and is not added again; file-name parts that are ids or hashes
+    ("000_73428c9fd92591ec", "4983") say nothing and are left out.
+    """
+    parts = []
+    if title and not first_paragraph.startswith(title.rstrip("…").strip()):
+        parts.append(title)
+    stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    words = [w for w in re.split(r"[\s_]+", stem.replace("-", " ")) if w and not _HASH_LIKE.match(w)]
+    if words:
+        parts.append(" ".join(words))
+    return " ".join(parts)
+
+
+def tokenize_paragraphs(paragraphs: Sequence[str], analyzer: Analyzer,
+                        context: str = "") -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Per-file vocabulary and, per paragraph, its distinct term ids with frequencies.
+
+    ``context`` (title, file name) is analysed and its terms added to the first
+    paragraph's, so BM25 (and its rank-bm25 parity) sees them as paragraph terms:
+    the document can be found by its title without every paragraph of a long
+    document matching it.
+    """
     terms_of = analyzer.terms
     flat: list[str] = []
     lengths = np.empty(len(paragraphs), dtype=np.int64)
     for i, text in enumerate(paragraphs):
-        terms = terms_of(text)
+        terms = terms_of(text + "\n" + context) if i == 0 and context else terms_of(text)
         lengths[i] = len(terms)
         flat.extend(terms)
     vocab = list(dict.fromkeys(flat))
@@ -95,7 +123,8 @@ class FileProcessor:
         except OSError as exc:
             log.warning("skipping %s: cannot read it (%s)", source, exc)
             return None, None, False
-        sha = hashlib.sha256(data).hexdigest()
+        # The file's name is part of its terms (context_text), so it is part of the cache key.
+        sha = hashlib.sha256(source.encode("utf-8", "surrogateescape") + b"\0" + data).hexdigest()
         if sha != known and (hit := self.cache.get(sha)) is not None:
             return sha, hit, True
         text = decode_file(source, data)
@@ -104,7 +133,8 @@ class FileProcessor:
             return sha, None, False
         pf = parse_file(source, text, self.corpus)
         del text
-        vocab, para_ptr, ids, tfs = tokenize_paragraphs(pf.paragraphs, self.analyzer)
+        context = context_text(source, pf.title, pf.paragraphs[0] if pf.paragraphs else "")
+        vocab, para_ptr, ids, tfs = tokenize_paragraphs(pf.paragraphs, self.analyzer, context)
         result = FileResult(pf.title, pf.date, pf.url, pf.paragraphs, vocab, para_ptr, ids, tfs)
         self.cache.put(sha, result)
         return sha, result, False
@@ -292,7 +322,11 @@ def build_index(corpus_dir: Path, index_dir: Path, settings: Settings, analyzer:
     terms, compiled = compile_files(files, documents, parsed, vocab, settings.bm25)
     del files, parsed, vocab
     phases["compile"] = time.perf_counter() - started
-    build = save(index_dir, fingerprint=fingerprint, terms=terms, compiled=compiled, documents=documents)
+    words = count_words(p.text for d in documents for p in d.paragraphs)
+    words.update(count_words(context_text(d.source, d.title, d.paragraphs[0].text if d.paragraphs else "")
+                             for d in documents))
+    build = save(index_dir, fingerprint=fingerprint, terms=terms, compiled=compiled, documents=documents,
+                 words=words)
     del documents, compiled
     phases["save"] = time.perf_counter() - started
     log.debug("build phases (cumulative s): %s", {k: round(v, 2) for k, v in phases.items()})

@@ -106,15 +106,16 @@ class Engine:
         started = time.perf_counter()
         top_k = top_k or self.settings.answer.top_k
         limit = (top_k + more) * _CANDIDATE_FACTOR
-        min_share = self.settings.answer.min_matched_share
-        result = search(self.index, self.analyzer, question, limit, min_share)
+        settings = self.settings.answer
+        result = search(self.index, self.analyzer, question, limit, settings)
         follow_up = None
         previous = recent(context or ())
         if previous:
             query = build_query(question, result.terms, previous, [self.analyzer.terms(q) for q in previous],
                                 result.matched_share)
             if query.previous:
-                result = search_weighted(self.index, query.weights, limit, min_share)
+                result = replace(search_weighted(self.index, query.weights, limit, settings),
+                                 corrections=result.corrections)
             follow_up = FollowUp(previous, query.previous, tuple(query.weights.items()))
         answer = build_answer(question, result, self.index, self.analyzer, self.settings.answer, top_k, more)
         elapsed = (time.perf_counter() - started) * 1000

@@ -114,6 +114,10 @@ class Answer:
     more: tuple[Citation, ...] = field(default=(), compare=False)
     # Set when the question was asked with earlier questions as context (JSON "context").
     context: FollowUp | None = None
+    # Why there is no answer: None when answered, "no_match" or "too_vague" (no content words).
+    reason: str | None = None
+    # Question words corrected to corpus terms: ({"from": typed, "to": searched}, ...).
+    corrections: tuple[dict[str, str], ...] = ()
 
     @property
     def top_score(self) -> float:
@@ -126,6 +130,8 @@ class Answer:
             "answered": self.answered,
             "answer": self.text if self.answered else None,
             "citations": [c.to_json() for c in self.citations] if self.answered else [],
+            "reason": None if self.answered else (self.reason or "no_match"),
+            "corrections": [dict(c) for c in self.corrections],
         }
         if self.context is not None:
             data["context"] = self.context.to_json()

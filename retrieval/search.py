@@ -1,33 +1,42 @@
-"""Question -> ranked paragraphs, and the no-answer gate.
+"""Question -> ranked paragraphs, typo corrections, and the answer/no-answer decision.
 
-The gate asks how much of the question the best paragraph covers: every
-distinct question term carries an information weight (a positive idf,
-``log(1 + (N - df + 0.5) / (df + 0.5))``; a term the corpus never uses gets the
-largest weight, df = 0). ``matched_share`` is the weight of the terms the top
-paragraph contains over the weight of all terms. "What did China say about
-Taiwan?" matches only "say" in this corpus: a small share, so no answer.
+1. Question words the corpus never uses are corrected (:mod:`retrieval.spelling`).
+2. The question's terms rank paragraphs (exact BM25, :mod:`retrieval.index`).
+3. The decision (:mod:`retrieval.decision`) looks at what the best paragraph
+   actually contains: a question with no content words is ``too_vague``; an
+   unknown name or code, or a best paragraph that misses too much of the
+   question's information, is ``no_match``.
+
+Every distinct question term carries an information weight (a positive idf,
+``log(1 + (N - df + 0.5) / (df + 0.5))``; df = 0 for a term the corpus never uses).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .analysis import Analyzer
+from .decision import Decision, QuestionWord, decide, question_words
 from .models import Hit
+from .settings import AnswerSettings
+from .spelling import Speller
 from .store import StoredIndex
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    """Ranked hits for a question and how well the best one covers it."""
+    """Ranked hits for a question, the corrections made, and whether to answer."""
 
     terms: tuple[str, ...]  # distinct question terms, in question order
-    weights: dict[str, float]  # information weight per term (for the gate and sentences)
+    weights: dict[str, float]  # information weight per term (for the decision and sentences)
     hits: tuple[Hit, ...]
     matched_share: float
     answered: bool
+    reason: str | None = None  # None when answered, else "no_match" or "too_vague"
+    corrections: tuple[dict[str, str], ...] = ()
+    explanation: dict = field(default_factory=dict)  # the decision's evidence (for --debug and tuning)
 
 
 def term_weight(df: int, n_paragraphs: int) -> float:
@@ -35,44 +44,87 @@ def term_weight(df: int, n_paragraphs: int) -> float:
     return math.log(1 + (n_paragraphs - df + 0.5) / (df + 0.5))
 
 
-def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int, min_share: float) -> SearchResult:
+def speller_for(index: StoredIndex) -> Speller:
+    """The index's speller (built on first use, kept with the index)."""
+    speller = getattr(index, "_speller", None)
+    if speller is None:
+        speller = index._speller = Speller(index.words)
+    return speller
+
+
+def correct_question(index: StoredIndex, analyzer: Analyzer,
+                     question: str) -> tuple[str, list[QuestionWord], tuple[dict[str, str], ...]]:
+    """The question with unknown words corrected, its words, and the corrections made."""
+    words = question_words(analyzer, question)
+    if not index.words:  # an index without a surface vocabulary: nothing to correct against
+        return question, words, ()
+    speller = speller_for(index)
+    term_ids = index.term_ids
+    corrections, pieces, last = [], [], 0
+    for word in words:
+        if word.term is None or word.term in term_ids and speller.known(word.text):
+            continue
+        fixed = speller.correct(word.text, lambda a, b: analyzer.terms(a) == analyzer.terms(b))
+        if fixed is None:
+            continue
+        if word.text[:1].isupper():
+            fixed = fixed[:1].upper() + fixed[1:]
+        corrections.append({"from": word.text, "to": fixed})
+        pieces += [question[last:word.start], fixed]
+        last = word.end
+    if not corrections:
+        return question, words, ()
+    corrected = "".join(pieces) + question[last:]
+    return corrected, question_words(analyzer, corrected), tuple(corrections)
+
+
+def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int,
+           settings: AnswerSettings | None = None) -> SearchResult:
     """Rank paragraphs for ``question`` and decide whether the corpus answers it."""
+    settings = settings or AnswerSettings()
+    if settings.correct_typos:
+        question, words, corrections = correct_question(index, analyzer, question)
+    else:
+        words, corrections = question_words(analyzer, question), ()
     analyzed = analyzer.terms(question)
     term_ids, df_of, n = index.term_ids, index.compiled.df.item, index.n_paragraphs
     ids = {t: term_ids.get(t) for t in analyzed}  # distinct terms, in question order
     weights = {t: term_weight(0 if i is None else df_of(i), n) for t, i in ids.items()}
     query = [ids[t] for t in analyzed if ids[t] is not None]
     terms = tuple(ids)
-    if not query:
-        return SearchResult(terms, weights, (), 0.0, False)
-    # Score descending, then paragraph id; only the query terms' postings are touched.
-    pids, scores, best_terms = index.compiled.top(query, limit)
-    documents, doc_of, number_of = index.documents, index.para_doc.item, index.para_num.item
-    hits = []
-    for pid, score in zip(pids, scores):
-        d = doc_of(pid)
-        hits.append(Hit(d, pid, documents[d].source, number_of(pid), score))
-    total = sum(weights.values())
-    matched = sum(w for t, w in weights.items() if ids[t] in best_terms)
-    share = matched / total if total > 0 else 0.0
-    return SearchResult(terms, weights, tuple(hits), share, share >= min_share and scores[0] > 0)
+    hits: list[Hit] = []
+    best_terms: frozenset[int] = frozenset()
+    if query:
+        # Score descending, then paragraph id; only the query terms' postings are touched.
+        pids, scores, best_terms = index.compiled.top(query, limit)
+        documents, doc_of, number_of = index.documents, index.para_doc.item, index.para_num.item
+        for pid, score in zip(pids, scores):
+            d = doc_of(pid)
+            hits.append(Hit(d, pid, documents[d].source, number_of(pid), score))
+    matched = {t for t, i in ids.items() if i is not None and i in best_terms}
+    decision: Decision = decide(words, weights, ids, matched, hits, n, settings)
+    return SearchResult(terms, weights, tuple(hits), decision.share, decision.reason is None,
+                        decision.reason, corrections, decision.explanation)
 
 
-def search_weighted(index: StoredIndex, weights: Mapping[str, float], limit: int, min_share: float
-                    ) -> SearchResult:
+def search_weighted(index: StoredIndex, weights: Mapping[str, float], limit: int,
+                    settings: AnswerSettings | float | None = None) -> SearchResult:
     """Rank paragraphs for analysed terms with query weights (a follow-up and its context).
 
     Each paragraph scores the sum of weight x BM25 score per term; the gate's
-    matched share weighs every term's information by its query weight too, so
-    with all weights 1 this is :func:`search` on the same terms.
+    matched share weighs every term's information by its query weight too
+    (``settings.min_matched_share``, or a share given directly).
     """
+    if settings is None:
+        settings = AnswerSettings()
+    min_share = settings if isinstance(settings, float) else settings.min_matched_share
     term_ids, df_of, n = index.term_ids, index.compiled.df.item, index.n_paragraphs
     ids = {t: term_ids.get(t) for t in weights if weights[t] > 0}
     info = {t: term_weight(0 if i is None else df_of(i), n) * weights[t] for t, i in ids.items()}
     query = [i for i in ids.values() if i is not None]
     terms = tuple(ids)
     if not query:
-        return SearchResult(terms, info, (), 0.0, False)
+        return SearchResult(terms, info, (), 0.0, False, "no_match")
     pids, scores, best_terms = index.compiled.top(query, limit, {ids[t]: weights[t] for t in ids
                                                                   if ids[t] is not None})
     documents, doc_of, number_of = index.documents, index.para_doc.item, index.para_num.item
@@ -80,4 +132,5 @@ def search_weighted(index: StoredIndex, weights: Mapping[str, float], limit: int
                  for pid, score in zip(pids, scores))
     total = sum(info.values())
     share = sum(w for t, w in info.items() if ids[t] in best_terms) / total if total > 0 else 0.0
-    return SearchResult(terms, info, hits, share, bool(hits) and share >= min_share and scores[0] > 0)
+    answered = bool(hits) and share >= min_share and scores[0] > 0
+    return SearchResult(terms, info, hits, share, answered, None if answered else "no_match")

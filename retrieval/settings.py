@@ -70,7 +70,17 @@ class AnswerSettings:
     max_sentences: int = 3
     excerpt_chars: int = 300
     # Share of the question's idf mass the best paragraph must match.
-    min_matched_share: float = 0.45
+    min_matched_share: float = 0.4
+    # Share of the distinctive terms' (names, codes, rare words) idf mass it must match.
+    min_distinctive_share: float = 0.3
+    # A term is rare when its weight is at least this fraction of the question's largest.
+    rare_term_weight: float = 0.6
+    # An unknown ordinary word weighs this fraction of its idf (it may be phrased differently).
+    unknown_word_weight: float = 0.5
+    # An unknown name or code (after typo correction) means the corpus does not hold the answer.
+    refuse_unknown_names: bool = True
+    # Correct question words the corpus never uses to the closest corpus word.
+    correct_typos: bool = True
     # Two paragraphs from different sources this similar are one citation.
     duplicate_similarity: float = 0.4
 

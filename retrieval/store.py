@@ -35,7 +35,7 @@ from .settings import BM25Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: impact.npy
+FORMAT_VERSION = 3  # 2: impact.npy; 3: words.tsv (surface words for typo correction)
 _DOC_FIELDS = ("source", "title", "date", "url", "first", "paragraphs")
 _ARRAYS = ("ptr", "post_para", "post_tf", "impact", "df", "idf", "para_len", "para_doc", "para_num",
            "text_offsets")
@@ -81,6 +81,20 @@ class StoredIndex:
     def n_paragraphs(self) -> int:
         return len(self.para_doc)
 
+    @property
+    def words(self) -> dict[str, int]:
+        """The corpus's surface words (lowercase, folded) with counts; read on first use."""
+        words = getattr(self, "_words", None)
+        if words is None:
+            words = {}
+            path = self.folder / "words.tsv"
+            if path.is_file():
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    word, _, count = line.partition("\t")
+                    words[word] = int(count or 1)
+            self._words = words
+        return words
+
     def paragraph_text(self, pid: int) -> str:
         """The display text of paragraph ``pid`` (read from disk)."""
         offsets = self.arrays["text_offsets"]
@@ -92,7 +106,8 @@ def _write_json(path: Path, data) -> None:
 
 
 def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: CompiledIndex,
-         documents: list[Document], extra_meta: dict | None = None) -> Path:
+         documents: list[Document], extra_meta: dict | None = None,
+         words: dict[str, int] | None = None) -> Path:
     """Write a complete build and make it current atomically; returns the build folder."""
     index_dir.mkdir(parents=True, exist_ok=True)
     build_id = f"build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
@@ -129,6 +144,8 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
         for name, array in arrays.items():
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         (tmp / "terms.txt").write_text("\n".join(terms), encoding="utf-8")
+        (tmp / "words.tsv").write_text("".join(f"{w}\t{c}\n" for w, c in sorted((words or {}).items())),
+                                       encoding="utf-8")
         # Columns, not one object per document: 100k tiny files load in a fraction of the time.
         _write_json(tmp / "documents.json", columns)
         files = {p.name: p.stat().st_size for p in sorted(tmp.iterdir())}

@@ -64,24 +64,30 @@ def test_near_duplicates_from_both_documents_become_one_citation(seeds_engine):
     assert answer.text.count("diversify") == 1
 
 
-@pytest.mark.parametrize("question", [
-    "What did China say about Taiwan?",
-    "What is the recipe for chocolate cake?",
-    "🙂🙂🙂",
-    "the of and",
-    "?!?!",
+@pytest.mark.parametrize(("question", "reason"), [
+    ("What did China say about Taiwan?", "no_match"),
+    ("What is the recipe for chocolate cake?", "no_match"),
+    ("rsync --delete", "no_match"),
+    ("🙂🙂🙂", "too_vague"),
+    ("the of and", "too_vague"),
+    ("?!?!", "too_vague"),
+    ("what is the default?", "too_vague"),
+    ("Thanks!", "too_vague"),
+    ("can you help me with something?", "too_vague"),
 ])
-def test_no_answer_when_the_corpus_has_nothing(seeds_engine, question):
+def test_no_answer_when_the_corpus_has_nothing(seeds_engine, question, reason):
     answer = seeds_engine.ask(question)
     assert not answer.answered and answer.text is None and answer.citations == ()
-    assert answer.to_json() == {"question": question, "answered": False, "answer": None, "citations": []}
+    assert answer.to_json() == {"question": question, "answered": False, "answer": None, "citations": [],
+                                "reason": reason, "corrections": []}
 
 
 def test_gate_threshold_is_a_setting(tmp_path, seeds_dir):
     strict = Engine.open(seeds_dir, tmp_path / "idx", Settings(answer=AnswerSettings(min_matched_share=1.0)))
     assert strict.ask(EXAMPLE_QUESTION).answered  # every term is in the Tomahawk paragraph
     assert not strict.ask("Tomahawk missiles in Japan").answered  # "Japan" is not
-    lax = Engine.open(seeds_dir, tmp_path / "idx", Settings(answer=AnswerSettings(min_matched_share=0.0)))
+    lax = Engine.open(seeds_dir, tmp_path / "idx", Settings(answer=AnswerSettings(
+        min_matched_share=0.0, min_distinctive_share=0.0, refuse_unknown_names=False)))
     assert lax.ask("What did China propose about Taiwan?").answered  # "propose" alone is enough when lax
 
 

@@ -38,11 +38,13 @@ def run(tmp_path, capsys):
 
 
 def _check_schema(obj: dict) -> None:
-    assert set(obj) == {"question", "answered", "answer", "citations"}
+    assert set(obj) == {"question", "answered", "answer", "citations", "reason", "corrections"}
     assert isinstance(obj["question"], str) and isinstance(obj["answered"], bool)
+    assert all(set(c) == {"from", "to"} for c in obj["corrections"])
     if not obj["answered"]:
-        assert obj["answer"] is None and obj["citations"] == []
+        assert obj["answer"] is None and obj["citations"] == [] and obj["reason"] in ("no_match", "too_vague")
         return
+    assert obj["reason"] is None
     assert isinstance(obj["answer"], str)
     for c in obj["citations"]:
         assert set(c) == CITATION_KEYS
@@ -87,7 +89,20 @@ def test_unanswered_is_exit_0_with_null_answer(run):
     code, out, _ = run("ask", "What did China say about Taiwan?", "--json")
     assert code == 0
     assert json.loads(out) == {"question": "What did China say about Taiwan?", "answered": False,
-                               "answer": None, "citations": []}
+                               "answer": None, "citations": [], "reason": "no_match", "corrections": []}
+
+
+def test_too_vague_and_corrections_in_text_and_json(run):
+    code, out, _ = run("ask", "what is the default?", "--json")
+    assert code == 0 and json.loads(out)["reason"] == "too_vague"
+    code, out, _ = run("ask", "Thanks!")
+    assert code == 0 and "more specific" in out
+    code, out, _ = run("ask", "what did the US say about Tomahawk missles?", "--json")
+    obj = json.loads(out)
+    assert obj["answered"] and obj["corrections"] == [{"from": "missles", "to": "missiles"}]
+    assert "Tomahawk" in obj["answer"]
+    code, out, _ = run("ask", "what did the US say about Tomahawk missles?")
+    assert code == 0 and "searched for *missiles* (you typed *missles*)" in out
 
 
 def test_stdin_mode_is_json_lines(run):

@@ -184,3 +184,12 @@ def test_empty_corpus_sources() -> None:
 
 def test_notice_respects_content_limit() -> None:
     assert len(render.notice("x" * 5000)) == 2000
+
+
+def test_too_vague_and_corrections_are_shown() -> None:
+    vague = Answer(question="what is the default?", answered=False, text=None, citations=(), reason="too_vague")
+    embed = render.answer_embed(vague)
+    assert "more specific" in embed["description"] and "couldn't find" not in embed["description"]
+    typo = Answer(question="how to rebsae", answered=False, text=None, citations=(), reason="no_match",
+                  corrections=({"from": "rebsae", "to": "rebase"},))
+    assert "searched for *rebase* (you typed *rebsae*)" in render.answer_embed(typo)["description"]

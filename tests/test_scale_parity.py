@@ -12,7 +12,7 @@ from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
 from retrieval import index as index_module
 from retrieval.analysis import Analyzer
-from retrieval.build import build_index
+from retrieval.build import build_index, context_text
 from retrieval.corpus import read_corpus
 from retrieval.index import compile_index
 from retrieval.settings import BM25Settings, Settings
@@ -189,7 +189,9 @@ def test_cached_parallel_build_equals_reference_pipeline(tmp_path, monkeypatch):
     settings = Settings()
     analyzer = Analyzer(settings.analyzer)
     documents = read_corpus(corpus, settings.corpus)
-    tokenized = [analyzer.terms(p.text) for d in documents for p in d.paragraphs]
+    # A document's title and file name count as words of its first paragraph.
+    tokenized = [analyzer.terms(p.text + "\n" + context_text(d.source, d.title, d.paragraphs[0].text) if i == 0
+                                else p.text) for d in documents for i, p in enumerate(d.paragraphs)]
     terms, reference = compile_index(tokenized, settings.bm25)
 
     for workers in (1, 2):

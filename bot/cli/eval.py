@@ -1,4 +1,4 @@
-"""``citebot eval``: retrieval quality on a golden set."""
+"""``citebot eval``: retrieval quality on a golden set or a BEIR-format folder."""
 
 from __future__ import annotations
 
@@ -7,25 +7,41 @@ from pathlib import Path
 
 import click
 
-from .options import common_options, open_engine
+from retrieval import CitebotError
+from retrieval.beir import BeirReport, default_cache, evaluate_beir, is_beir_folder, load_dataset
+from retrieval.evaluate import evaluate, read_golden
+
+from .options import common_options, load_config_from_ctx, open_engine
 
 
 @click.command("eval")
-@click.argument("golden", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--top-k", "-k", type=click.IntRange(min=1), default=None, help="Cutoff k (default 3).")
+@click.argument("golden", metavar="GOLDEN|BEIR_DIR", type=click.Path(exists=True, path_type=Path))
+@click.option("--top-k", "-k", type=click.IntRange(min=1), default=None,
+              help="Cutoff k (golden set; default 3) or citations asked for (BEIR; default 10).")
+@click.option("--split", default=None, help="BEIR: the qrels split to score (default: the first in qrels/).")
+@click.option("--answerability", is_flag=True,
+              help="BEIR: also remove a fixed half of the queries' relevant documents and score refusals.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="BEIR: folder for the written corpus and its indexes (default: ~/.cache/citebot/beir/...).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @common_options
 @click.pass_context
-def eval_command(ctx: click.Context, golden: Path, top_k: int | None, as_json: bool) -> None:
-    """Score retrieval on GOLDEN (JSON Lines of {"q": ..., "rel": [...]}).
+def eval_command(ctx: click.Context, golden: Path, top_k: int | None, split: str | None, answerability: bool,
+                 cache_dir: Path | None, as_json: bool) -> None:
+    """Score retrieval on GOLDEN (JSON Lines of {"q": ..., "rel": [...]}) or a BEIR folder.
+
+    A BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) is written
+    as files (title + text) into a cache folder, indexed, and scored with
+    nDCG@10, Recall@100 and MRR@10.
 
     \b
-    Example:
+    Examples:
       citebot eval tests/data/golden.jsonl --top-k 3
+      citebot eval ../datasets/scifact --split train --answerability --json
     """
-    from retrieval import CitebotError
-    from retrieval.evaluate import evaluate, read_golden
-
+    if golden.is_dir():
+        _eval_beir(ctx, golden, top_k, split, answerability, cache_dir, as_json)
+        return
     try:
         questions = read_golden(golden)
     except CitebotError as exc:
@@ -42,3 +58,39 @@ def eval_command(ctx: click.Context, golden: Path, top_k: int | None, as_json: b
     click.echo(f"no-answer accuracy: {report.no_answer_accuracy:.3f}")
     for failure in report.failures:
         click.echo(f"  miss: {failure['q']!r}: {failure['problem']}")
+
+
+def _eval_beir(ctx: click.Context, folder: Path, top_k: int | None, split: str | None, answerability: bool,
+               cache_dir: Path | None, as_json: bool) -> None:
+    if not is_beir_folder(folder):
+        raise click.UsageError(f"{folder} is a folder but not a BEIR dataset (no corpus.jsonl)")
+    config = load_config_from_ctx(ctx)
+    try:
+        dataset = load_dataset(folder, split)
+        report = evaluate_beir(dataset, cache_dir or default_cache(folder), config.settings, top_k=top_k or 10,
+                               answerability=answerability, progress=not as_json)
+    except CitebotError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        click.echo(_beir_text(report))
+
+
+def _beir_text(report: BeirReport) -> str:
+    lines = [
+        f"split: {report.split}  queries: {report.queries}  documents: {report.documents}",
+        f"nDCG@10: {report.ndcg_at_10:.4f}",
+        f"Recall@100: {report.recall_at_100:.4f}",
+        f"MRR@10: {report.mrr_at_10:.4f}",
+        f"refused (ask --top-k {report.top_k}): {report.refused} of {report.queries}"
+        f" ({report.refused / report.queries:.1%})",
+    ]
+    a = report.answerability
+    if a is not None:
+        lines += [
+            f"answerability (top-k {a.top_k}; {a.removed_documents} relevant documents removed):",
+            f"  refused answerable: {a.refusal_rate:.1%} of {a.answerable}",
+            f"  answered unanswerable: {a.false_answer_rate:.1%} of {a.unanswerable}",
+        ]
+    return "\n".join(lines)

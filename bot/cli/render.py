@@ -11,6 +11,13 @@ from ..followup import following_up_on
 
 BOLD, RESET = "\033[1m", "\033[0m"
 NO_ANSWER = "No answer: the corpus has nothing on this. Try rephrasing, or `citebot sources` to see what it covers."
+TOO_VAGUE = ("Could you be more specific? The question has no words to search for: name the topic, "
+             "e.g. \"what is the default timeout for uploads?\"")
+
+
+def corrections_note(answer: Answer) -> str:
+    """"searched for *rebase* (you typed *rebsae*)", one clause per corrected word."""
+    return "; ".join(f"searched for *{c['to']}* (you typed *{c['from']}*)" for c in answer.corrections)
 
 
 def citation_heading(c: Citation) -> str:
@@ -43,7 +50,13 @@ def render_answer(answer: Answer, color: bool = False, width: int = 100) -> str:
     """The whole answer for a terminal."""
     context = following_up_on(answer)
     lead = [] if context is None else [context]
+    if answer.corrections:
+        lead.append(corrections_note(answer))
     if not answer.answered:
-        return "\n\n".join([*lead, NO_ANSWER])
+        return "
+
+".join([*lead, TOO_VAGUE if answer.reason == "too_vague" else NO_ANSWER])
     body = textwrap.fill(answer.text or "", width=width)
-    return "\n\n".join([*lead, body, *(render_citation(c, color, width) for c in answer.citations)])
+    return "
+
+".join([*lead, body, *(render_citation(c, color, width) for c in answer.citations)])

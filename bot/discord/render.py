@@ -243,7 +243,10 @@ def answer_embed(answer: Answer, page: Sequence[Citation] | None = None, *, tota
     else:
         count = f"results {first}–{first + len(page) - 1} of {total}"
     footer = _footer(f"{count} · {_time(answer.elapsed_ms)}")
-    description = fit(answer.text or "", min(DESCRIPTION_LIMIT, ANSWER_BUDGET))
+    text = answer.text or ""
+    if answer.corrections:
+        text = corrections_note(answer) + "\n" + text
+    description = fit(text, min(DESCRIPTION_LIMIT, ANSWER_BUDGET))
     embed: dict[str, Any] = {"type": "rich", "title": title, "description": description or ELLIPSIS,
                              "color": ANSWER_COLOUR, "footer": footer}
     budget = EMBED_TOTAL_LIMIT - embed_length(embed)
@@ -260,15 +263,26 @@ def more_results_embed(answer: Answer, page: Sequence[Citation], *, total: int, 
     return _within_total(embed)
 
 
+def corrections_note(answer: Answer) -> str:
+    """"searched for *rebase* (you typed *rebsae*)", one clause per corrected word."""
+    return "; ".join(f"searched for *{escape(c['to'])}* (you typed *{escape(c['from'])}*)"
+                     for c in answer.corrections)
+
+
 def no_answer_embed(answer: Answer) -> dict[str, Any]:
-    """A friendly 'nothing on that' reply (never an empty embed)."""
+    """A friendly 'nothing on that' (or 'say a bit more') reply (never an empty embed)."""
+    if answer.reason == "too_vague":
+        description = ("Could you be more specific? Your question has no words I can search for: "
+                       "name the topic, e.g. \"what is the default timeout for uploads?\"")
+    else:
+        description = ("I couldn't find anything about that in the corpus. "
+                       "Try rephrasing with other keywords, or use `/sources` to see which documents I can search.")
+    if answer.corrections:
+        description += "\n" + corrections_note(answer)
     return {
         "type": "rich",
         "title": fit(answer.question or "Question", TITLE_LIMIT),
-        "description": (
-            "I couldn't find anything about that in the corpus. "
-            "Try rephrasing with other keywords, or use `/sources` to see which documents I can search."
-        ),
+        "description": description,
         "color": NO_ANSWER_COLOUR,
         "footer": _footer(f"no results · {_time(answer.elapsed_ms)}"),
     }

@@ -1,0 +1,96 @@
+"""Whether the best paragraphs answer a question: explainable evidence, thresholds from settings.
+
+- **too_vague**: no content word beyond generic ones ("what is the default?",
+  "thanks!"): nothing to search for.
+- **no_match** when a *name or code* of the question (capitalised inside the
+  question, all capitals, or with digits) is unknown to the corpus even after
+  typo correction: a corpus that never names it does not hold the answer.
+- **no_match** when the best paragraph covers too little of the question's
+  information (``min_matched_share`` of the idf weight; an unknown ordinary
+  word weighs ``unknown_word_weight`` of the largest weight, since it may be a
+  word the corpus just phrases differently) or too little of its *distinctive*
+  terms (names, numbers, codes and rare words: ``min_distinctive_share``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from .analysis import Analyzer
+from .models import Hit
+from .settings import AnswerSettings
+from .stopwords import VAGUE_WORDS
+
+
+class QuestionWord(NamedTuple):
+    text: str
+    start: int
+    end: int
+    term: str | None  # None for a stopword
+    name_like: bool  # capitalised inside the question, all capitals, or with digits
+
+
+@dataclass(frozen=True)
+class Decision:
+    reason: str | None  # None = answer
+    share: float
+    explanation: dict = field(default_factory=dict)
+
+
+def _name_like(text: str, first: bool) -> bool:
+    if any(ch.isdigit() for ch in text) or any(ch.isupper() for ch in text[1:]):
+        return True  # a code (p53, COVID19), an acronym (NATO) or a mixed-case name (PrP)
+    return text[:1].isupper() and not first
+
+
+def question_words(analyzer: Analyzer, question: str) -> list[QuestionWord]:
+    """The question's words with their terms and whether each looks like a name or code."""
+    out = []
+    for i, (text, start, end, term) in enumerate(analyzer.words(question)):
+        sentence_start = i == 0 or question[:start].rstrip()[-1:] in ".?!:;\"'("
+        out.append(QuestionWord(text, start, end, term, _name_like(text, sentence_start)))
+    return out
+
+
+def is_vague(words: Sequence[QuestionWord]) -> bool:
+    """No content word beyond generic ones."""
+    return not any(w.term is not None and w.text.lower() not in VAGUE_WORDS for w in words)
+
+
+def decide(words: Sequence[QuestionWord], weights: dict[str, float], ids: dict[str, int | None],
+           matched: set[str], hits: Sequence[Hit], n_paragraphs: int, settings: AnswerSettings) -> Decision:
+    """Answer or not, with the evidence (see the module docstring)."""
+    if is_vague(words):
+        return Decision("too_vague", 0.0, {"vague": True})
+    # (A word inside a multi-word alias, "United" in "United States", is not a term of its own.)
+    unknown_names = sorted({w.text for w in words if w.name_like and w.term in ids and ids[w.term] is None})
+    name_terms = {w.term for w in words if w.name_like and w.term is not None}
+    top = max(weights.values(), default=0.0)
+    total = got = 0.0
+    rare_total = rare_got = 0.0
+    rare_limit = settings.rare_term_weight * top if top else 0.0
+    for term, weight in weights.items():
+        known = ids.get(term) is not None
+        if not known and term not in name_terms:
+            weight *= settings.unknown_word_weight
+        total += weight
+        got += weight if term in matched else 0.0
+        if term in name_terms or (known and weight >= rare_limit):
+            rare_total += weight
+            rare_got += weight if term in matched else 0.0
+    share = got / total if total else 0.0
+    distinctive = rare_got / rare_total if rare_total else 1.0
+    explanation = {
+        "share": round(share, 4), "distinctive_share": round(distinctive, 4), "unknown_names": unknown_names,
+        "unknown": sorted(t for t in weights if ids.get(t) is None),
+        "top_score": round(hits[0].score, 4) if hits else 0.0,
+    }
+    if not hits or hits[0].score <= 0:
+        return Decision("no_match", share, explanation)
+    if unknown_names and settings.refuse_unknown_names:
+        return Decision("no_match", share, explanation)
+    if share < settings.min_matched_share or distinctive < settings.min_distinctive_share:
+        return Decision("no_match", share, explanation)
+    return Decision(None, share, explanation)
