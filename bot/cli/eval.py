@@ -7,10 +7,6 @@ from pathlib import Path
 
 import click
 
-from retrieval import CitebotError
-from retrieval.beir import BeirReport, default_cache, evaluate_beir, is_beir_folder, load_dataset
-from retrieval.evaluate import evaluate, read_golden
-
 from .options import common_options, load_config_from_ctx, open_engine
 
 
@@ -42,6 +38,9 @@ def eval_command(ctx: click.Context, golden: Path, top_k: int | None, split: str
     if golden.is_dir():
         _eval_beir(ctx, golden, top_k, split, answerability, cache_dir, as_json)
         return
+    from retrieval import CitebotError  # imported here so `citebot --help` stays light
+    from retrieval.evaluate import evaluate, read_golden
+
     try:
         questions = read_golden(golden)
     except CitebotError as exc:
@@ -62,6 +61,9 @@ def eval_command(ctx: click.Context, golden: Path, top_k: int | None, split: str
 
 def _eval_beir(ctx: click.Context, folder: Path, top_k: int | None, split: str | None, answerability: bool,
                cache_dir: Path | None, as_json: bool) -> None:
+    from retrieval import CitebotError
+    from retrieval.beir import default_cache, evaluate_beir, is_beir_folder, load_dataset
+
     if not is_beir_folder(folder):
         raise click.UsageError(f"{folder} is a folder but not a BEIR dataset (no corpus.jsonl)")
     config = load_config_from_ctx(ctx)
@@ -77,7 +79,7 @@ def _eval_beir(ctx: click.Context, folder: Path, top_k: int | None, split: str |
         click.echo(_beir_text(report))
 
 
-def _beir_text(report: BeirReport) -> str:
+def _beir_text(report) -> str:
     lines = [
         f"split: {report.split}  queries: {report.queries}  documents: {report.documents}",
         f"nDCG@10: {report.ndcg_at_10:.4f}",

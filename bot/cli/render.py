@@ -53,10 +53,6 @@ def render_answer(answer: Answer, color: bool = False, width: int = 100) -> str:
     if answer.corrections:
         lead.append(corrections_note(answer))
     if not answer.answered:
-        return "
-
-".join([*lead, TOO_VAGUE if answer.reason == "too_vague" else NO_ANSWER])
+        return "\n\n".join([*lead, TOO_VAGUE if answer.reason == "too_vague" else NO_ANSWER])
     body = textwrap.fill(answer.text or "", width=width)
-    return "
-
-".join([*lead, body, *(render_citation(c, color, width) for c in answer.citations)])
+    return "\n\n".join([*lead, body, *(render_citation(c, color, width) for c in answer.citations)])
