@@ -50,6 +50,11 @@ class DiscordConfig:
     view_timeout_seconds: float = 300.0
     feedback_file: str = ".citebot/feedback.jsonl"
     user_hash_salt_env: str = "CITEBOT_USER_SALT"
+    # Conversations (issue 12): threads, forum posts, small talk, edits.
+    answer_in_thread: bool = False
+    forum_channel_ids: tuple[int, ...] = ()
+    acknowledge_small_talk: bool = True
+    edit_window_seconds: float = 600.0
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,7 @@ _RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("discord", "cooldown_seconds"): (0.0, 86400.0),
     ("discord", "results_per_page"): (1, 10),
     ("discord", "view_timeout_seconds"): (1.0, 86400.0),
+    ("discord", "edit_window_seconds"): (0.0, 86400.0),
 }
 
 _CHOICES = {

@@ -114,6 +114,7 @@ def make_message(content: str, *, author: Any = None, channel: Any = None, guild
     message.channel = channel or make_channel(guild=guild, dm=guild is None)
     message.mentions = list(mentions)
     message.webhook_id = None
+    message.reference = None  # not a reply (tests/fakes_conversations.py makes replies)
     return message
 
 

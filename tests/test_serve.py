@@ -77,8 +77,8 @@ def test_invite_url_has_scopes_and_only_needed_permissions(args: list[str]) -> N
     assert query["client_id"] == ["1234"]
     assert query["scope"] == ["bot applications.commands"]
     needed = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
-                                 embed_links=True, read_message_history=True)
-    assert int(query["permissions"][0]) == needed.value == 274877991936
+                                 create_public_threads=True, embed_links=True, read_message_history=True)
+    assert int(query["permissions"][0]) == needed.value == 309237730304
 
 
 def test_invite_url_needs_an_application_id(tmp_path: Path) -> None:

@@ -1,5 +1,9 @@
 """The Discord client: questions by mention, DM, ``!ask`` prefix or ``/ask``; /sources; /reindex.
 
+Conversations (follow-ups, answer threads, forum posts, "Ask citebot", edits and
+deletes) live in conversations.py, threads.py, edits.py and ask_menu.py; the
+hooks here only route events to them.
+
 Handlers are thin: find the question, apply the policies (bot/discord/policies.py),
 run the retrieval core in an executor (so the gateway heartbeat never
 stalls), render (bot/discord/render.py) and send with no mentions allowed.
@@ -14,7 +18,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -23,13 +27,20 @@ from discord import app_commands
 
 from bot.config import Config, DiscordConfig
 from bot.discord import render
+from bot.discord.ask_menu import MENU_NAME, ask_about_message
+from bot.discord.conversations import AnsweredQuestion, AnswerRegistry, ConversationFinder, forum_post_question, \
+    is_citebot_thread
+from bot.discord.edits import AnswerLifecycle, RemoveAnswerButton
 from bot.discord.feedback import FeedbackLog
 from bot.discord.permissions import MissingPermissionLog, ReplyPlan, plan_for_channel
 from bot.discord.render_text import answer_text, no_answer_text
 from bot.discord.policies import Cooldown, UserHasher, channel_allowed, extract_question, is_admin, too_long
 from bot.discord.sync import sync_commands
+from bot.discord.threads import open_answer_thread
 from bot.discord.views import NO_MENTIONS, AnswerView, PagesView, apologise_after_defer, say_ephemeral
 from bot.engine_holder import EngineHolder
+from bot.followup import SMALL_TALK_REPLY, following_up_on
+from retrieval import is_small_talk
 from retrieval.errors import CitebotError
 from retrieval.models import Answer
 
@@ -81,6 +92,11 @@ class CitebotClient(discord.Client):
         self.state_dir = Path(state_dir or Path(cfg.feedback_file or ".citebot/feedback.jsonl").parent)
         self.force_sync = force_sync
         self._reindex_lock = asyncio.Lock()
+        self.clock = clock
+        self.registry = AnswerRegistry()
+        self.finder = ConversationFinder(self.registry, cfg.forum_channel_ids)
+        self.lifecycle = AnswerLifecycle(self, self.registry, clock=clock)
+        self.add_dynamic_items(RemoveAnswerButton)
         self.tree = app_commands.CommandTree(self)
         self.tree.error(self._on_app_command_error)
         self._register_commands()
@@ -101,6 +117,10 @@ class CitebotClient(discord.Client):
         async def reindex(interaction: discord.Interaction) -> None:
             await self.reindex_command(interaction)
 
+        @self.tree.context_menu(name=MENU_NAME)
+        async def ask_citebot(interaction: discord.Interaction, message: discord.Message) -> None:
+            await self.ask_menu_command(interaction, message)
+
     async def setup_hook(self) -> None:
         await self.sync_commands()
 
@@ -110,6 +130,11 @@ class CitebotClient(discord.Client):
                             application_id=self.application_id, force=self.force_sync)
 
     # -------------------------------------------------------------- questions
+    def usage_hint(self) -> str:
+        name = render.escape(self.user.name if self.user else "citebot")
+        return (f"Ask me a question after the mention, e.g. \"@{name} what did the US say about Tomahawk "
+                "missiles?\", or use `/ask`.")
+
     def _gate(self, question: str, user_id: int, *, limit_notices: bool = False) -> str | None:
         """A notice for a question that won't be answered now, "" to stay silent, or None to answer.
 
@@ -119,9 +144,7 @@ class CitebotClient(discord.Client):
         cfg = self.config.discord
         notice = None
         if not question:
-            name = render.escape(self.user.name if self.user else "citebot")
-            notice = (f"Ask me a question after the mention, e.g. \"@{name} what did the US say about Tomahawk "
-                      "missiles?\", or use `/ask`.")
+            notice = self.usage_hint()
         elif too_long(question, cfg.max_question_chars):
             notice = (f"That question is {len(question)} characters long; please keep it under "
                       f"{cfg.max_question_chars} characters.")
@@ -133,31 +156,41 @@ class CitebotClient(discord.Client):
         return None
 
     async def ask_engine(self, question: str, top_k: int | None, *, qid: str, user: str, channel: Any,
-                         command: str) -> Answer:
-        """Run the (CPU-bound) core in an executor and log one INFO line for the question."""
+                         command: str, context: Sequence[str] | None = None) -> Answer:
+        """Run the (CPU-bound) core in an executor and log one INFO line for the question.
+
+        ``context`` holds the conversation's earlier questions (oldest first) for a follow-up.
+        """
         top_k = top_k or self.config.discord.results_per_page
         engine = self.holder.current
         log.debug("question id=%s text=%r", qid, question)
         started = time.perf_counter()
-        call = functools.partial(engine.ask, question, top_k=top_k, more=top_k * MORE_PAGES)
+        follow_up = {"context": tuple(context)} if context else {}
+        call = functools.partial(engine.ask, question, top_k=top_k, more=top_k * MORE_PAGES, **follow_up)
         answer = await asyncio.get_running_loop().run_in_executor(None, call)
         log.info("question id=%s user=%s channel=%s command=%s latency_ms=%.0f top_score=%.3f answered=%s",
                  qid, user, channel, command, (time.perf_counter() - started) * 1000, answer.top_score,
                  answer.answered)
         return answer
 
-    def _reply(self, answer: Answer, asker_id: int, qid: str, *, embeds: bool = True) -> dict[str, Any]:
-        """Keyword arguments for send(): the embed (or plain text), and the buttons when there is an answer."""
-        if not answer.answered or not answer.citations:
-            if not embeds:
-                return {"content": no_answer_text(answer), "allowed_mentions": NO_MENTIONS}
-            return {"embed": render.to_embed(render.no_answer_embed(answer)), "allowed_mentions": NO_MENTIONS}
-        view = AnswerView(answer=answer, asker_id=asker_id, question_id=qid, feedback=self.feedback,
-                          hash_user=self.hash_user, timeout=self.config.discord.view_timeout_seconds,
-                          embeds=embeds)
-        body: dict[str, Any] = ({"embed": render.to_embed(render.answer_embed(answer))} if embeds
-                                else {"content": answer_text(answer)})
-        return {**body, "view": view, "allowed_mentions": NO_MENTIONS}
+    def answer_reply(self, answer: Answer, asker_id: int, qid: str, *, embeds: bool = True,
+                     link: str | None = None) -> dict[str, Any]:
+        """Keyword arguments for send() or edit(): the embed (or plain text without Embed Links), with
+        the "following up on" line when context was used and ``link`` back to the question when
+        answering in a thread; the buttons (🗑 included) when there is an answer."""
+        context_line = following_up_on(answer, quote="", limit=200)
+        reply: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
+        answered = answer.answered and bool(answer.citations)
+        if answered:
+            reply["view"] = AnswerView(answer=answer, asker_id=asker_id, question_id=qid, feedback=self.feedback,
+                                       hash_user=self.hash_user, timeout=self.config.discord.view_timeout_seconds,
+                                       embeds=embeds)
+            reply["view"].add_item(RemoveAnswerButton(asker_id))
+        if not embeds:
+            text = answer_text(answer) if answered else no_answer_text(answer)
+            return {"content": render.with_context_text(text, context_line), **reply}
+        embed = render.answer_embed(answer) if answered else render.no_answer_embed(answer)
+        return {"embed": render.to_embed(render.with_context_line(embed, context_line, link)), **reply}
 
     async def _apologise(self, send: Callable[[str], Awaitable[Any]], qid: str) -> None:
         try:
@@ -172,6 +205,9 @@ class CitebotClient(discord.Client):
         if me is None or message.author.bot or message.author.id == me.id:
             return None
         cfg = self.config.discord
+        forum_question = forum_post_question(message, cfg.forum_channel_ids)
+        if forum_question is not None:
+            return " ".join(forum_question.replace(f"<@{me.id}>", " ").replace(f"<@!{me.id}>", " ").split()), "forum"
         prefix = cfg.prefix if cfg.message_content_intent and cfg.prefix else None
         content = message.content or ""
         command = "prefix" if prefix and content.strip().startswith(prefix) else "mention"
@@ -183,9 +219,18 @@ class CitebotClient(discord.Client):
         pinged = any(user.id == me.id for user in message.mentions)
         question = extract_question(content, me.id, role_ids=[self_role.id] if self_role else [], prefix=prefix,
                                     require_trigger=not pinged)
+        if question is None and cfg.message_content_intent and content.strip():
+            # With the intent the bot reads every message: in its threads (and forum posts) all are
+            # follow-ups; elsewhere a reply is one if it replies to an answer (checked in on_message).
+            if is_citebot_thread(message.channel, me.id, cfg.forum_channel_ids):
+                question, command = " ".join(content.split()), "thread"
+            elif message.reference is not None:
+                question, command = " ".join(content.split()), "reply"
         if question is None:
             return None
-        if not channel_allowed(cfg.channel_ids, message.channel.id, getattr(message.channel, "parent_id", None)):
+        parent_id = getattr(message.channel, "parent_id", None)
+        if not channel_allowed(cfg.channel_ids, message.channel.id, parent_id) and \
+                parent_id not in cfg.forum_channel_ids:
             return None
         return question, command
 
@@ -195,6 +240,11 @@ class CitebotClient(discord.Client):
         if plan.missing:
             self.missing_permissions.report(channel, plan)
         return plan
+
+    def edited_question(self, message: discord.Message) -> str | None:
+        """The question in an edited message, by the same rules as a new one (None if no longer one)."""
+        found = self.question_in(message)
+        return found[0] if found else None
 
     async def on_message(self, message: discord.Message) -> None:
         found = self.question_in(message)
@@ -218,18 +268,34 @@ class CitebotClient(discord.Client):
                 if not self.cooldown.hit(message.author.id):
                     await send("I only answer questions in servers.")
                 return
+            conversation = None if command == "forum" else await self.finder.find(message, self.user.id)
+            if command == "reply" and (conversation is None or conversation.kind != "reply"):
+                return  # a reply between people, read thanks to the intent: not for the bot
+            if is_small_talk(question):  # never searched; acknowledged in a conversation, else a hint
+                if self.config.discord.acknowledge_small_talk and not self.cooldown.hit(message.author.id):
+                    await send(SMALL_TALK_REPLY if conversation else self.usage_hint())
+                return
             notice = self._gate(question, message.author.id, limit_notices=True)
             if notice is not None:
                 if notice:
                     await send(render.notice(notice))
                 return
-            async with message.channel.typing():
+            thread = None
+            if self.config.discord.answer_in_thread and conversation is None and command in ("mention", "prefix"):
+                thread = await open_answer_thread(message, question)
+            async with (thread or message.channel).typing():
                 answer = await self.ask_engine(question, None, qid=qid, user=user, channel=message.channel.id,
-                                               command=command)
-            reply = self._reply(answer, message.author.id, qid, embeds=plan.embeds)
-            sent = await send(**reply)
+                                               command=command, context=conversation.previous if conversation else None)
+            reply = self.answer_reply(answer, message.author.id, qid, embeds=plan.embeds,
+                                      link=message.jump_url if thread else None)
+            sent = await (thread.send(**reply) if thread is not None else send(**reply))
             if "view" in reply:
                 reply["view"].message = sent
+            self.registry.add(AnsweredQuestion(
+                question_id=message.id, channel_id=message.channel.id, asker_id=message.author.id, question=question,
+                context=answer.context.previous if answer.context else (), answer_id=sent.id,
+                answer_channel_id=sent.channel.id, qid=qid, asked_at=self.clock(),
+                thread_id=thread.id if thread is not None else None))
         except (discord.Forbidden, discord.NotFound) as exc:
             # Refused (permissions changed since the cache said yes) or gone: an apology in the same channel
             # would be refused the same way, so there is none; the refusal is logged.
@@ -262,7 +328,7 @@ class CitebotClient(discord.Client):
             deferred = True
             answer = await self.ask_engine(question, results, qid=qid, user=user, channel=interaction.channel_id,
                                            command="/ask")
-            reply = self._reply(answer, interaction.user.id, qid)
+            reply = self.answer_reply(answer, interaction.user.id, qid)
             sent = await interaction.followup.send(wait=True, **reply)
             if "view" in reply:
                 reply["view"].message = sent
@@ -277,6 +343,26 @@ class CitebotClient(discord.Client):
         if not here:
             return "I don't answer questions in this server's channels."
         return "I only answer questions in " + ", ".join(f"<#{c}>" for c in here) + "."
+
+    async def ask_menu_command(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """The "Ask citebot" message command (bot/discord/ask_menu.py)."""
+        qid = new_question_id()
+        try:
+            await ask_about_message(self, interaction, message, qid)
+        except Exception:
+            log.exception("question failed id=%s user=%s channel=%s command=menu", qid,
+                          self.hash_user(interaction.user.id), interaction.channel_id)
+            await self._apologise(functools.partial(say_ephemeral, interaction), qid)
+
+    # ------------------------------------------------------- edits and deletes
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await self.lifecycle.on_edit(payload)
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self.lifecycle.on_delete([payload.message_id])
+
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self.lifecycle.on_delete(sorted(payload.message_ids))
 
     async def sources_command(self, interaction: discord.Interaction) -> None:
         try:

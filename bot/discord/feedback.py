@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -56,3 +57,37 @@ class FeedbackLog:
                 if self.fsync:
                     os.fsync(fh.fileno())
         return record
+
+    def redact_question(self, question_id: str) -> int:
+        """Blank the question text of every vote on ``question_id`` (its question was deleted).
+
+        The log is rewritten through a temporary file and ``os.replace``, under
+        the same lock as appends. Returns how many votes were redacted.
+        """
+        with self._lock:
+            if not self.path.exists():
+                return 0
+            lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
+            changed = 0
+            for i, line in enumerate(lines):
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue  # keep a damaged line as it is
+                if isinstance(record, dict) and record.get("question_id") == question_id and record.get("question"):
+                    record["question"] = None
+                    lines[i] = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+                    changed += 1
+            if changed:
+                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}-")
+                try:
+                    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                        fh.writelines(lines)
+                        fh.flush()
+                        if self.fsync:
+                            os.fsync(fh.fileno())
+                    os.replace(tmp, self.path)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
+            return changed

@@ -322,3 +322,29 @@ def notice(text: str) -> str:
 def to_embed(data: dict[str, Any]) -> discord.Embed:
     """A :class:`discord.Embed` from one of this module's dicts."""
     return discord.Embed.from_dict(data)
+
+
+def with_context_line(embed: dict[str, Any], following_up: str | None, link: str | None = None) -> dict[str, Any]:
+    """The answer embed with an italic "following up on: …" line above the answer (when context
+    was used) and its title linking to ``link`` (the question, when the answer is in a thread)."""
+    if link:
+        embed = dict(embed, url=link)
+    if not following_up:
+        return embed
+    line = "*" + fit(following_up, 300) + "*"
+    embed = dict(embed, description=fit_lines(line, embed.get("description") or ""))
+    return _within_total(embed)
+
+
+def with_context_text(text: str, following_up: str | None) -> str:
+    """Plain-text twin of :func:`with_context_line`: the italic line after the message's first (title) line."""
+    if not following_up:
+        return text
+    title, _, rest = text.partition("\n")
+    return notice(f"{title}\n*{fit(following_up, 300)}*\n{rest}")
+
+
+def fit_lines(first: str, rest: str) -> str:
+    """``first`` and ``rest`` on separate lines within the description limit (``rest`` is already rendered)."""
+    room = DESCRIPTION_LIMIT - len(first) - 2
+    return first + "\n\n" + (rest if len(rest) <= room else rest[: max(0, room - 1)] + ELLIPSIS)

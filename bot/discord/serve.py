@@ -31,11 +31,13 @@ log = logging.getLogger(__name__)
 
 PORTAL_URL = "https://discord.com/developers/applications"
 SCOPES = ("bot", "applications.commands")
-# Only what the bot uses: read the channel, reply (also in threads) with embeds, reply to a message.
+# Only what the bot uses: read the channel, reply (also in threads) with embeds, reply to a message,
+# open a thread for an answer (answer_in_thread).
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,
     send_messages_in_threads=True,
+    create_public_threads=True,
     embed_links=True,
     read_message_history=True,
 )

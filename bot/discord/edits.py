@@ -1,0 +1,155 @@
+"""Edits and deletes: the answer follows its question.
+
+- The asker edits an answered question within ``edit_window_seconds``: the bot
+  edits its answer (PATCH) to answer the new text, with the same context.
+- The question is deleted (MESSAGE_DELETE or MESSAGE_DELETE_BULK): the bot
+  deletes its answer, closes the thread it opened for it (named after the
+  question), and removes the question text from the feedback log.
+- The 🗑 button under an answer removes it; only the asker may use it. It is a
+  :class:`discord.ui.DynamicItem` (the asker's id is in its custom id), so it
+  keeps working after a restart and after the other buttons expire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.discord.conversations import AnsweredQuestion, AnswerRegistry
+from bot.discord.threads import in_open_thread
+from bot.discord.views import say_ephemeral
+from retrieval import is_small_talk
+
+if TYPE_CHECKING:
+    from bot.discord.client import CitebotClient
+
+log = logging.getLogger(__name__)
+
+REMOVE_ID = "citebot:remove:"
+DELETED_THREAD_NAME = "question deleted"
+
+
+class RemoveAnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"citebot:remove:(?P<asker>[0-9]+)"):
+    """🗑 under an answer: removes it, for the asker only."""
+
+    def __init__(self, asker_id: int):
+        super().__init__(discord.ui.Button(emoji="🗑", style=discord.ButtonStyle.secondary,
+                                           custom_id=f"{REMOVE_ID}{asker_id}"))
+        self.asker_id = asker_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any
+                             ) -> RemoveAnswerButton:
+        return cls(int(match["asker"]))
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.asker_id:
+            await say_ephemeral(interaction, "Only the person who asked can remove this answer.")
+            return False
+        return True
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        lifecycle = getattr(interaction.client, "lifecycle", None)
+        if interaction.message is not None and lifecycle is not None:
+            await lifecycle.remove_answer(interaction.message.id, interaction.message.channel.id)
+
+
+class AnswerLifecycle:
+    """Keeps the bot's answers in step with edits and deletions of their questions."""
+
+    def __init__(self, client: CitebotClient, registry: AnswerRegistry, *, clock: Callable[[], float]):
+        self.client = client
+        self.registry = registry
+        self.clock = clock
+
+    # ----------------------------------------------------------------- edits
+    async def on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        record = self.registry.by_question(payload.message_id)
+        if record is None or not record.editable:
+            return
+        message = payload.message
+        if message.author.id != record.asker_id:
+            return
+        window = self.client.config.discord.edit_window_seconds
+        if self.clock() - record.asked_at > window:
+            log.debug("question %s edited after the %.0f s window; answer left as is", record.qid, window)
+            return
+        question = self.client.edited_question(message)
+        if not question or question == record.question or is_small_talk(question):
+            return  # e.g. an embed unfurl (same text), or the mention removed
+        if len(question) > self.client.config.discord.max_question_chars:
+            return
+        user = self.client.hash_user(record.asker_id)
+        answer = await self.client.ask_engine(question, None, qid=record.qid, user=user, channel=record.channel_id,
+                                              command="edit", context=record.context)
+        reply = self.client.answer_reply(answer, record.asker_id, record.qid)
+        partial = self.client.get_partial_messageable(record.answer_channel_id).get_partial_message(record.answer_id)
+        edited: list[Any] = []
+
+        async def edit() -> None:
+            edited.append(await partial.edit(**reply))
+
+        if await in_open_thread(self.client, record.answer_channel_id, edit, f"editing answer {record.qid}"):
+            record.question = question
+            if "view" in reply and edited:
+                reply["view"].message = edited[0]
+            log.info("answer edited id=%s user=%s", record.qid, user)
+
+    # --------------------------------------------------------------- deletes
+    async def on_delete(self, message_ids: Iterable[int]) -> None:
+        for message_id in message_ids:
+            record = self.registry.by_question(message_id)
+            if record is not None:
+                await self._delete_answer(record)
+                continue
+            answer = self.registry.by_answer(message_id)
+            if answer is not None:  # someone (a moderator) deleted the answer itself
+                self.registry.forget(answer)
+
+    async def remove_answer(self, answer_id: int, channel_id: int) -> None:
+        """The 🗑 button: delete the answer message (and forget its question)."""
+        record = self.registry.by_answer(answer_id)
+        partial = self.client.get_partial_messageable(channel_id).get_partial_message(answer_id)
+        await in_open_thread(self.client, channel_id, partial.delete, f"removing answer {answer_id}")
+        if record is not None:
+            self.registry.forget(record)
+            await self._redact_feedback(record)
+
+    async def _delete_answer(self, record: AnsweredQuestion) -> None:
+        self.registry.forget(record)
+        partial = self.client.get_partial_messageable(record.answer_channel_id).get_partial_message(record.answer_id)
+        await in_open_thread(self.client, record.answer_channel_id, partial.delete, f"deleting answer {record.qid}")
+        if record.thread_id is not None:
+            await self._close_thread(record.thread_id)
+        await self._redact_feedback(record)
+        log.info("question deleted: answer removed id=%s", record.qid)
+
+    async def _close_thread(self, thread_id: int) -> None:
+        """The thread is named after the deleted question: delete it, or rename and archive it."""
+        thread = self.client.get_channel(thread_id)
+        if not isinstance(thread, discord.Thread):
+            return
+        try:
+            await thread.delete()
+            return
+        except discord.HTTPException as exc:
+            log.debug("could not delete thread %s (%s); renaming it", thread_id, exc)
+        try:
+            await thread.edit(name=DELETED_THREAD_NAME, archived=True)
+        except discord.HTTPException as exc:
+            log.debug("could not rename thread %s: %s", thread_id, exc)
+
+    async def _redact_feedback(self, record: AnsweredQuestion) -> None:
+        feedback = self.client.feedback
+        if feedback is None:
+            return
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, feedback.redact_question, record.qid)
+        except OSError as exc:
+            log.error("could not remove question %s from the feedback log: %s", record.qid, exc)
+
