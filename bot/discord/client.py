@@ -271,9 +271,9 @@ class CitebotClient(discord.Client):
             conversation = None if command == "forum" else await self.finder.find(message, self.user.id)
             if command == "reply" and (conversation is None or conversation.kind != "reply"):
                 return  # a reply between people, read thanks to the intent: not for the bot
-            if is_small_talk(question):  # never searched; acknowledged in a conversation, else a hint
+            if conversation is not None and is_small_talk(question):  # "thanks!" in a conversation: no search
                 if self.config.discord.acknowledge_small_talk and not self.cooldown.hit(message.author.id):
-                    await send(SMALL_TALK_REPLY if conversation else self.usage_hint())
+                    await send(SMALL_TALK_REPLY)
                 return
             notice = self._gate(question, message.author.id, limit_notices=True)
             if notice is not None:

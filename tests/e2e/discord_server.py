@@ -26,6 +26,7 @@ from typing import Any, Callable
 from aiohttp import web
 
 from . import payloads as P
+from .fake_conversations import ConversationMixin
 from .fake_gateway import GatewayMixin, GatewaySession
 from .fake_rest import (  # noqa: F401 - re-exported for the tests
     API,
@@ -54,7 +55,7 @@ class Interaction:
     original_message_id: int | None = None
 
 
-class FakeDiscord(RestMixin, GatewayMixin):
+class FakeDiscord(ConversationMixin, RestMixin, GatewayMixin):
     """The loopback Discord: ``await start()``, point discord.py at ``api_base``/``gateway_url``."""
 
     def __init__(
@@ -92,6 +93,8 @@ class FakeDiscord(RestMixin, GatewayMixin):
         self.faults: list[Fault] = []
         self.buckets: dict[str, Bucket] = {}  # route -> enforced rate limit (see limit_route)
         self.dispatched_at: dict[int, float] = {}  # message/interaction id -> loop time
+        self.extra_channels: dict[int, dict] = {}  # threads and forums created during a test (fake_conversations.py)
+        self.deny_threads = False  # answer POST .../threads with 403 Missing Permissions
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -247,21 +250,26 @@ class FakeDiscord(RestMixin, GatewayMixin):
         return msg
 
     async def send_message(
-        self, author_id: int, content: str, *, mention_bot: bool = False, channel_id: int | None = None
+        self, author_id: int, content: str, *, mention_bot: bool = False, channel_id: int | None = None,
+        reply_to: int | None = None, message_id: int | None = None,
     ) -> int:
-        """A user posts ``content`` in a guild channel; returns the message id."""
+        """A user posts ``content`` in a guild channel (``reply_to``: as a reply to that message); returns its id."""
         author = self.users[author_id]
         mentions = [self.world.bot_user()] if mention_bot else []
-        mid = self.ids.next()
+        mid = message_id or self.ids.next()
+        channel_id = channel_id or self.world.channel_id
         msg = P.message(
             mid,
-            channel_id or self.world.channel_id,
+            channel_id,
             self.world.guild_id,
             author,
             content,
             mentions=mentions,
             author_member=self.members[author_id],
+            message_reference=self.reference_to(reply_to, channel_id) if reply_to else None,
         )
+        if reply_to:
+            msg["referenced_message"] = self.messages.get(reply_to)
         self.messages[mid] = msg
         self.dispatched_at[mid] = asyncio.get_running_loop().time()
         s = self.session

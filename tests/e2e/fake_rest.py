@@ -215,10 +215,11 @@ class RestMixin:
         r.add_post(API + "/channels/{channel_id}/messages", self._create_message)
         r.add_get(API + "/channels/{channel_id}/messages/{message_id}", self._get_message)
         r.add_patch(API + "/channels/{channel_id}/messages/{message_id}", self._edit_message)
-        r.add_delete(API + "/channels/{channel_id}/messages/{message_id}", self._no_content)
+        r.add_delete(API + "/channels/{channel_id}/messages/{message_id}", self._delete_message)
         r.add_post(API + "/channels/{channel_id}/typing", self._typing)
         r.add_put(API + "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._no_content)
         r.add_delete(API + "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._no_content)
+        self._conversation_routes(r)  # threads, history, channel edits (fake_conversations.py)
         r.add_post(API + "/interactions/{interaction_id}/{token}/callback", self._interaction_callback)
         r.add_post(API + "/webhooks/{application_id}/{token}", self._followup)
         r.add_get(API + "/webhooks/{application_id}/{token}/messages/{message_id}", self._webhook_get)
@@ -256,6 +257,7 @@ class RestMixin:
                 return self._error(400, "Invalid Form Body", 50035)
             stored = dict(cmd, id=str(self.ids.next()), application_id=str(self.world.application_id), version="1")
             stored.setdefault("type", 1)
+            stored.setdefault("description", "")  # Discord returns "" for user and message commands
             if gid is not None:
                 stored["guild_id"] = str(gid)
             self.commands[(gid, cmd["name"])] = stored
@@ -269,6 +271,8 @@ class RestMixin:
 
     async def _get_channel(self, request: web.Request) -> web.Response:
         cid = int(request.match_info["channel_id"])
+        if cid in self.extra_channels:
+            return self._json("GET /channels", self.extra_channels[cid])
         if cid not in (self.world.channel_id, self.world.other_channel_id):
             return self._error(404, "Unknown Channel", 10003)
         return self._json("GET /channels", P.text_channel(cid, self.world.guild_id))
@@ -309,7 +313,7 @@ class RestMixin:
     async def _create_message(self, request: web.Request) -> web.Response:
         cid = int(request.match_info["channel_id"])
         body = request[BODY] or {}
-        if cid not in (self.world.channel_id, self.world.other_channel_id):
+        if cid not in (self.world.channel_id, self.world.other_channel_id) and not self._open_thread(cid):
             return self._error(404, "Unknown Channel", 10003)
         if not (body.get("content") or body.get("embeds") or body.get("components") or body.get("sticker_ids")):
             return self._error(400, "Cannot send an empty message", 50006)
@@ -352,8 +356,11 @@ class RestMixin:
         msg = self.messages.get(mid)
         if msg is None:
             return self._error(404, "Unknown Message", 10008)
+        if self._archived(int(msg["channel_id"])):
+            return self._error(400, "Thread is archived", 50083)
         msg.update({k: v for k, v in (request[BODY] or {}).items() if k in ("content", "embeds", "components", "flags")})
         msg["edited_timestamp"] = P.iso_now()
+        asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self.dispatch_update(msg)))
         return self._json("PATCH message", msg)
 
     def _interaction_by_token(self, token: str) -> Interaction | None:
