@@ -47,14 +47,19 @@ class DiscordConfig:
     cooldown_questions: int = 1
     cooldown_seconds: float = 5.0
     results_per_page: int = 3
-    view_timeout_seconds: float = 300.0
-    feedback_file: str = ".citebot/feedback.jsonl"
+    view_timeout_seconds: float = 3600.0
+    state_dir: str = ".citebot"  # the database (settings, answers, votes), the salt, the command-sync state
+    feedback_buttons: bool = True
     user_hash_salt_env: str = "CITEBOT_USER_SALT"
     # Conversations (issue 12): threads, forum posts, small talk, edits.
     answer_in_thread: bool = False
     forum_channel_ids: tuple[int, ...] = ()
     acknowledge_small_talk: bool = True
     edit_window_seconds: float = 600.0
+    owner_reindex_cooldown_seconds: float = 300.0
+    index_watch_seconds: float = 10.0  # how often to look for a rebuild by another process (0 = never)
+    shard_count: int = 0  # 0 = one process, no sharding
+    shard_ids: tuple[int, ...] = ()  # the shards this process runs (empty = all of shard_count)
 
 
 @dataclass(frozen=True)
@@ -130,8 +135,11 @@ _RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("discord", "cooldown_questions"): (1, 1000),
     ("discord", "cooldown_seconds"): (0.0, 86400.0),
     ("discord", "results_per_page"): (1, 10),
-    ("discord", "view_timeout_seconds"): (1.0, 86400.0),
     ("discord", "edit_window_seconds"): (0.0, 86400.0),
+    ("discord", "view_timeout_seconds"): (1.0, 30 * 86400.0),
+    ("discord", "owner_reindex_cooldown_seconds"): (0.0, 86400.0),
+    ("discord", "index_watch_seconds"): (0.0, 86400.0),
+    ("discord", "shard_count"): (0, 10000),
 }
 
 _CHOICES = {
@@ -198,9 +206,32 @@ def _validated(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return values
 
 
+def _upgrade(raw: dict[str, Any]) -> dict[str, Any]:
+    """Accept keys of earlier versions: ``[discord] feedback_file`` became ``state_dir`` + ``feedback_buttons``."""
+    section = raw.get("discord")
+    if not isinstance(section, dict) or "feedback_file" not in section:
+        return raw
+    section = dict(section)
+    old = _check_type("[discord] feedback_file", section.pop("feedback_file"), str)
+    if not old:
+        section.setdefault("feedback_buttons", False)
+    else:
+        section.setdefault("state_dir", str(Path(old).parent))
+    return {**raw, "discord": section}
+
+
+def _check_shards(d: DiscordConfig) -> None:
+    if d.shard_ids and not d.shard_count:
+        raise ConfigError("[discord] shard_ids needs shard_count (the total number of shards)")
+    bad = [i for i in d.shard_ids if not 0 <= i < d.shard_count]
+    if bad:
+        raise ConfigError(f"[discord] shard_ids must be between 0 and shard_count - 1 ({d.shard_count - 1}), "
+                          f"got {bad}")
+
+
 def config_from_dict(raw: dict[str, Any], source: str | None = None) -> Config:
     """Build a :class:`Config` from parsed TOML (raises ConfigError naming the key)."""
-    v = _validated(raw)
+    v = _validated(_upgrade(raw))
     corpus, analysis, bm25, answer = v["corpus"], v["analysis"], v["bm25"], v["answer"]
     settings = Settings(
         corpus=CorpusSettings(
@@ -221,12 +252,14 @@ def config_from_dict(raw: dict[str, Any], source: str | None = None) -> Config:
     discord_values = {
         k: tuple(val) if isinstance(val, list) else val for k, val in v["discord"].items()
     }
+    discord_config = DiscordConfig(**discord_values)
+    _check_shards(discord_config)
     return Config(
         corpus_path=corpus["path"],
         index_path=v["index"]["path"],
         log_level=v["logging"]["level"],
         settings=settings,
-        discord=DiscordConfig(**discord_values),
+        discord=discord_config,
         source=source,
     )
 

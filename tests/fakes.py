@@ -126,7 +126,9 @@ def make_interaction(*, user: Any = None, guild: Any = "default", channel_id: in
     interaction = create_autospec(discord.Interaction, instance=True)
     interaction.user = user or make_user()
     interaction.guild = guild
+    interaction.guild_id = guild.id if guild is not None else None
     interaction.channel_id = channel_id
+    interaction.message = None
     interaction.channel = make_channel(channel_id, guild=guild, dm=guild is None)
     interaction.permissions = discord.Permissions(manage_guild=manage_guild)
     interaction.data = {"custom_id": custom_id} if custom_id else {}

@@ -95,6 +95,12 @@ def raw_update(message: Any) -> Any:
     return payload
 
 
+def _edited(channel: Any, message_id: int) -> Any:
+    edited = create_autospec(discord.Message, instance=True)
+    edited.id, edited.channel = message_id, channel
+    return edited
+
+
 class PartialChannels:
     """Stands in for ``client.get_partial_messageable``: records edits and deletes by message id."""
 
@@ -110,6 +116,7 @@ class PartialChannels:
             if key not in self.messages:
                 msg = create_autospec(discord.PartialMessage, instance=True)
                 msg.id = message_id
+                msg.edit.side_effect = lambda *a, **k: _edited(channel, message_id)  # like discord.py: a Message
                 self.messages[key] = msg
             return self.messages[key]
 

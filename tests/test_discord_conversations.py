@@ -12,7 +12,6 @@ import pytest
 
 from bot.discord.conversations import AnswerRegistry, answered_question, unescape
 from bot.discord.edits import RemoveAnswerButton
-from bot.discord.feedback import FeedbackLog
 from bot.discord.threads import in_open_thread, thread_name
 from retrieval import Engine
 from tests.fakes import BOT_ID, FakeClock, make_channel, make_guild, make_interaction, make_message, make_user, \
@@ -342,17 +341,15 @@ async def test_edits_that_do_not_change_the_question_leave_the_answer(engine, ch
 
 
 async def test_deleting_the_question_deletes_the_answer_and_its_feedback_text(engine, tmp_path):
-    feedback = FeedbackLog(tmp_path / "feedback.jsonl", fsync=False)
-    client = make_client(engine, feedback=feedback)
+    client = make_client(engine)
     message, record = await asked_and_answered(client)
-    feedback.record(question=US_TOMAHAWK, paragraphs=["a#1"], vote="up", user_hash="u", question_id=record.qid)
-    feedback.record(question="another", paragraphs=["a#2"], vote="down", user_hash="u", question_id="other")
+    client.state.set_vote(record.qid, "u", "up", ["a#1"])
     payload = discord.RawMessageDeleteEvent({"id": str(message.id), "channel_id": str(message.channel.id)})
     await client.on_raw_message_delete(payload)
     client.get_partial_messageable.message(record.answer_channel_id, record.answer_id).delete.assert_awaited_once()
-    votes = [json.loads(line) for line in (tmp_path / "feedback.jsonl").read_text().splitlines()]
-    assert [v["question"] for v in votes] == [None, "another"]
-    assert votes[0]["vote"] == "up" and votes[0]["paragraphs"] == ["a#1"]
+    stored = client.state.answer(record.qid)
+    assert stored.question == "" and stored.answer is None  # the question's text is gone from the database
+    assert client.state.vote_counts(record.qid) == {"up": 1, "down": 0}  # the vote stays
     assert client.registry.by_question(message.id) is None
 
 

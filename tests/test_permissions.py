@@ -72,7 +72,7 @@ async def test_without_embed_links_the_answer_is_plain_text_within_2000_chars(se
     assert "transparency mechanism" in content and "**Tomahawk**" in content
     assert kwargs["reference"] is message.to_reference.return_value
     assert kwargs["allowed_mentions"].to_dict() == discord.AllowedMentions.none().to_dict()
-    assert "More results" in [getattr(i, "label", None) for i in kwargs["view"].children]
+    assert "More results" in [getattr(i.item, "label", None) for i in kwargs["view"].children]
 
 
 async def test_without_read_message_history_the_reply_has_no_reference(seeds_engine: Engine) -> None:

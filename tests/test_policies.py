@@ -6,7 +6,7 @@ import os
 import stat
 
 from bot.discord.policies import (
-    Cooldown, UserHasher, channel_allowed, extract_question, is_admin, load_salt, salt_path_for, too_long,
+    Cooldown, UserHasher, channel_allowed, extract_question, is_admin, load_salt, too_long,
 )
 from tests.fakes import FakeClock
 
@@ -111,7 +111,7 @@ def test_salt_from_environment_wins(tmp_path) -> None:
 
 
 def test_salt_file_is_created_private_and_reused(tmp_path) -> None:
-    path = salt_path_for(tmp_path / "state" / "feedback.jsonl")
+    path = tmp_path / "state" / "user_salt"
     first = load_salt("SALT", path, {})
     assert path.parent == tmp_path / "state" and len(first) == 64
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

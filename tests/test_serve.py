@@ -110,11 +110,12 @@ async def test_build_client_wires_feedback_salted_hashes_and_reindex(tmp_path: P
     from bot.engine_holder import EngineHolder
     from bot.discord.serve import build_client
 
-    feedback = tmp_path / "state" / "fb.jsonl"
+    state = tmp_path / "state"
     config = config_from_dict({"corpus": {"path": str(ROOT / "seeds")}, "index": {"path": str(tmp_path / "idx")},
-                               "discord": {"feedback_file": str(feedback)}})
+                               "discord": {"state_dir": str(state)}})
     client = build_client(EngineHolder(seeds_engine), config)
-    assert client.feedback.path == feedback and client.state_dir == feedback.parent
-    assert (feedback.parent / "user_salt").exists() and len(client.hash_user(42)) == 16
+    assert client.feedback is True and client.state_dir == state
+    assert client.state.path == state / "citebot.sqlite3" and client.state.schema_version >= 1
+    assert (state / "user_salt").exists() and len(client.hash_user(42)) == 16
     assert client.allowed_mentions.to_dict() == discord.AllowedMentions.none().to_dict()
     assert client.reindex().stats.documents == 2  # rebuilds the configured corpus

@@ -15,6 +15,7 @@ import click
 from .ask import ask
 from .chat import chat
 from .eval import eval_command
+from .feedback import feedback
 from .index import index, sources
 from .options import common_options, configure_logging, option_value
 
@@ -75,7 +76,7 @@ def cli(ctx: click.Context) -> None:
     configure_logging(bool(option_value(ctx, "debug")))
 
 
-for _command in (ask, chat, index, sources, eval_command):
+for _command in (ask, chat, index, sources, eval_command, feedback):
     cli.add_command(_command)
 
 

@@ -31,13 +31,14 @@ from bot.discord.ask_menu import MENU_NAME, ask_about_message
 from bot.discord.conversations import AnsweredQuestion, AnswerRegistry, ConversationFinder, forum_post_question, \
     is_citebot_thread
 from bot.discord.edits import AnswerLifecycle, RemoveAnswerButton
-from bot.discord.feedback import FeedbackLog
+from bot.discord.buttons import DYNAMIC_ITEMS, AnswerButtons
 from bot.discord.permissions import MissingPermissionLog, ReplyPlan, plan_for_channel
 from bot.discord.render_text import answer_text, no_answer_text
 from bot.discord.policies import Cooldown, UserHasher, channel_allowed, extract_question, is_admin, too_long
 from bot.discord.sync import sync_commands
 from bot.discord.threads import open_answer_thread
-from bot.discord.views import NO_MENTIONS, AnswerView, PagesView, apologise_after_defer, say_ephemeral
+from bot.discord.state import AnswerRecord, StateDB
+from bot.discord.views import NO_MENTIONS, PagesView, apologise_after_defer, say_ephemeral
 from bot.engine_holder import EngineHolder
 from bot.followup import SMALL_TALK_REPLY, following_up_on
 from retrieval import is_small_talk
@@ -71,8 +72,9 @@ class CitebotClient(discord.Client):
     """citebot on Discord. ``reindex`` builds a fresh engine (blocking; run in an executor)."""
 
     def __init__(self, holder: EngineHolder, config: Config, *, reindex: Callable[[], Any] | None = None,
-                 feedback: FeedbackLog | None = None, hash_user: Callable[[int], str] | None = None,
+                 feedback: bool | None = None, hash_user: Callable[[int], str] | None = None,
                  clock: Callable[[], float] = time.monotonic, state_dir: str | Path | None = None,
+                 state: StateDB | None = None, wall_clock: Callable[[], float] = time.time,
                  force_sync: bool = False, **options: Any):
         cfg = config.discord
         options.setdefault("intents", build_intents(cfg))
@@ -83,20 +85,25 @@ class CitebotClient(discord.Client):
         self.holder = holder
         self.config = config
         self.reindex = reindex
-        self.feedback = feedback
+        self.feedback = cfg.feedback_buttons if feedback is None else bool(feedback)  # show 👍/👎
         self.hash_user = hash_user or UserHasher(secrets.token_hex(16))
         self.cooldown = Cooldown(cfg.cooldown_questions, cfg.cooldown_seconds, clock=clock)
         # Notices for empty or over-long mentions: one per user per window, further ones are dropped.
         self.notices = Cooldown(1, NOTICE_WINDOW_SECONDS, clock=clock)
         self.missing_permissions = MissingPermissionLog(clock=clock)
-        self.state_dir = Path(state_dir or Path(cfg.feedback_file or ".citebot/feedback.jsonl").parent)
+        self.state_dir = Path(state_dir or cfg.state_dir)
+        self.state = state if state is not None else StateDB(":memory:", clock=wall_clock)
+        self.answer_buttons = AnswerButtons(self.state, hash_user=self.hash_user, lifetime=cfg.view_timeout_seconds,
+                                            votes=self.feedback, clock=wall_clock, keep=RemoveAnswerButton.rebuild)
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._background: set[asyncio.Task] = set()
         self.force_sync = force_sync
         self._reindex_lock = asyncio.Lock()
         self.clock = clock
         self.registry = AnswerRegistry()
         self.finder = ConversationFinder(self.registry, cfg.forum_channel_ids)
         self.lifecycle = AnswerLifecycle(self, self.registry, clock=clock)
-        self.add_dynamic_items(RemoveAnswerButton)
+        self.add_dynamic_items(RemoveAnswerButton, *DYNAMIC_ITEMS)  # buttons outlive restarts
         self.tree = app_commands.CommandTree(self)
         self.tree.error(self._on_app_command_error)
         self._register_commands()
@@ -182,15 +189,47 @@ class CitebotClient(discord.Client):
         reply: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
         answered = answer.answered and bool(answer.citations)
         if answered:
-            reply["view"] = AnswerView(answer=answer, asker_id=asker_id, question_id=qid, feedback=self.feedback,
-                                       hash_user=self.hash_user, timeout=self.config.discord.view_timeout_seconds,
-                                       embeds=embeds)
+            # Stored before sending, so a click (even after a restart) finds it; setting the view's
+            # ``message`` once sent schedules its greying out (see _sent).
+            record = self.answer_buttons.remember(answer, question_id=qid, asker_id=asker_id,
+                                                  page_size=len(answer.citations), embeds=embeds)
+            reply["view"] = self.answer_buttons.view(record, on_sent=self._sent)
             reply["view"].add_item(RemoveAnswerButton(asker_id))
         if not embeds:
             text = answer_text(answer) if answered else no_answer_text(answer)
             return {"content": render.with_context_text(text, context_line), **reply}
         embed = render.answer_embed(answer) if answered else render.no_answer_embed(answer)
         return {"embed": render.to_embed(render.with_context_line(embed, context_line, link)), **reply}
+
+    def _sent(self, sent: Any, view: Any) -> None:
+        """An answer with buttons went out: note where, and grey its buttons out when they expire."""
+        channel = getattr(sent, "channel", None)
+        channel_id = channel.id if channel is not None else None
+        record: AnswerRecord = view.record
+        self.state.set_message(record.question_id, channel_id, sent.id)
+        # an interaction's follow-up is edited with its 15-minute token, later through the channel
+        interaction_started = self.answer_buttons.clock() if isinstance(sent, discord.WebhookMessage) else None
+
+        async def grey_out() -> None:
+            channel_message = None
+            if channel_id is not None:
+                channel_message = self.get_partial_messageable(channel_id).get_partial_message(sent.id)
+            await self.answer_buttons.grey_out(sent, view, interaction_started=interaction_started,
+                                               channel_message=channel_message)
+
+        def fire() -> None:
+            self._timers.discard(handle)
+            self.spawn(grey_out())
+
+        handle = asyncio.get_running_loop().call_later(self.config.discord.view_timeout_seconds, fire)
+        self._timers.add(handle)
+
+    def spawn(self, coro: Awaitable[Any]) -> asyncio.Task:
+        """Run ``coro`` in the background; kept referenced until done and cancelled on close."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     async def _apologise(self, send: Callable[[str], Awaitable[Any]], qid: str) -> None:
         try:
@@ -426,6 +465,13 @@ class CitebotClient(discord.Client):
             return
         log.error("command failed user=%s command=/%s", self.hash_user(interaction.user.id), name, exc_info=error)
         await self._apologise(functools.partial(say_ephemeral, interaction), name)
+
+    async def close(self) -> None:
+        for handle in self._timers:
+            handle.cancel()
+        for task in self._background:
+            task.cancel()
+        await super().close()
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         log.exception("unhandled error in %s", event_method)

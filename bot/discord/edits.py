@@ -4,7 +4,7 @@
   edits its answer (PATCH) to answer the new text, with the same context.
 - The question is deleted (MESSAGE_DELETE or MESSAGE_DELETE_BULK): the bot
   deletes its answer, closes the thread it opened for it (named after the
-  question), and removes the question text from the feedback log.
+  question), and blanks the question text in the state database (votes stay).
 - The 🗑 button under an answer removes it; only the asker may use it. It is a
   :class:`discord.ui.DynamicItem` (the asker's id is in its custom id), so it
   keeps working after a restart and after the other buttons expire.
@@ -45,6 +45,12 @@ class RemoveAnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"c
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any
                              ) -> RemoveAnswerButton:
         return cls(int(match["asker"]))
+
+    @classmethod
+    def rebuild(cls, custom_id: str) -> RemoveAnswerButton | None:
+        """The button for ``custom_id`` if it is one (kept when the other buttons grey out)."""
+        match = cls.__discord_ui_compiled_template__.fullmatch(custom_id)
+        return cls(int(match["asker"])) if match else None
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.asker_id:
@@ -145,11 +151,7 @@ class AnswerLifecycle:
             log.debug("could not rename thread %s: %s", thread_id, exc)
 
     async def _redact_feedback(self, record: AnsweredQuestion) -> None:
-        feedback = self.client.feedback
-        if feedback is None:
-            return
         try:
-            await asyncio.get_running_loop().run_in_executor(None, feedback.redact_question, record.qid)
-        except OSError as exc:
-            log.error("could not remove question %s from the feedback log: %s", record.qid, exc)
-
+            await asyncio.get_running_loop().run_in_executor(None, self.client.state.redact_question, record.qid)
+        except Exception as exc:  # noqa: BLE001 - sqlite3.Error or StateError; the answer is deleted anyway
+            log.error("could not remove question %s from the state database: %s", record.qid, exc)

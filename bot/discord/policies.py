@@ -135,8 +135,3 @@ def load_salt(env_name: str, salt_file: Path, environ: dict[str, str] | None = N
         Path(tmp).unlink(missing_ok=True)
         raise
     return salt
-
-
-def salt_path_for(feedback_file: str | Path) -> Path:
-    """Where the generated salt lives: next to the feedback file."""
-    return Path(feedback_file).parent / SALT_FILE_NAME

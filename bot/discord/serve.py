@@ -23,8 +23,8 @@ import discord
 from bot.cli.options import common_options, configure_logging, load_config_from_ctx, open_engine, option_value
 from bot.config import Config
 from bot.discord.client import CitebotClient, EngineHolder
-from bot.discord.feedback import FeedbackLog
-from bot.discord.policies import UserHasher, load_salt, salt_path_for
+from bot.discord.policies import SALT_FILE_NAME, UserHasher, load_salt
+from bot.discord.state import StateDB, database_path
 from retrieval import Engine
 
 log = logging.getLogger(__name__)
@@ -75,21 +75,21 @@ def reindexer(config: Config, corpus: str | Path | None = None, index: str | Pat
 
 
 def bot_dependencies(config: Config, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The feedback log, user hasher and reindexer the config asks for (client keyword arguments)."""
+    """The state database, user hasher and reindexer the config asks for (client keyword arguments)."""
     cfg = config.discord
-    feedback_file = cfg.feedback_file or ".citebot/feedback.jsonl"
-    salt = load_salt(cfg.user_hash_salt_env, salt_path_for(feedback_file), dict(environ or os.environ))
+    state_dir = Path(cfg.state_dir)
+    salt = load_salt(cfg.user_hash_salt_env, state_dir / SALT_FILE_NAME, dict(environ or os.environ))
     return {
-        "feedback": FeedbackLog(cfg.feedback_file) if cfg.feedback_file else None,
+        "state": StateDB(database_path(state_dir)),
         "hash_user": UserHasher(salt),
-        "state_dir": Path(feedback_file).parent,
+        "state_dir": state_dir,
         "reindex": reindexer(config),
     }
 
 
 def build_client(holder: EngineHolder, config: Config, **options: Any) -> CitebotClient:
-    """The configured client; ``options`` override dependencies (feedback, hash_user, reindex…)."""
-    deps = bot_dependencies(config) if not {"feedback", "hash_user", "reindex"} <= options.keys() else {}
+    """The configured client; ``options`` override dependencies (state, hash_user, reindex…)."""
+    deps = bot_dependencies(config) if not {"state", "hash_user", "reindex"} <= options.keys() else {}
     return CitebotClient(holder, config, **{**deps, **options})
 
 

@@ -1,18 +1,14 @@
-"""Buttons under the bot's replies: More results, 👍/👎 feedback, and /sources pages."""
+"""Interaction helpers and the /sources pages (the answer buttons are in bot/discord/buttons.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import discord
 
 from bot.discord import render
-from bot.discord.feedback import FeedbackLog, paragraph_id
-from bot.discord.render_text import more_results_text
-from retrieval.models import Answer
 
 log = logging.getLogger(__name__)
 
@@ -65,76 +61,6 @@ class TimeoutDisablesView(discord.ui.View):
 
     def describe_user(self, interaction: discord.Interaction) -> str:
         return "?"
-
-
-class AnswerView(TimeoutDisablesView):
-    """**More results** (asker only, pages through ``answer.more``) and 👍/👎 feedback."""
-
-    def __init__(self, *, answer: Answer, asker_id: int, question_id: str, timeout: float,
-                 feedback: FeedbackLog | None = None, hash_user: Callable[[int], str] = str,
-                 page_size: int | None = None, embeds: bool = True):
-        super().__init__(timeout=timeout)
-        self.embeds = embeds  # False where the bot lacks Embed Links: pages come as plain text too
-        self.answer = answer
-        self.asker_id = asker_id
-        self.question_id = question_id
-        self.feedback = feedback
-        self.hash_user = hash_user
-        self.citations = list(answer.citations) + list(answer.more)
-        self.page_size = max(1, page_size or len(answer.citations) or 1)
-        self.shown = len(answer.citations)
-        if self.shown >= len(self.citations):
-            self.remove_item(self.more_results)
-        if feedback is None:
-            self.remove_item(self.vote_up)
-            self.remove_item(self.vote_down)
-
-    def describe_user(self, interaction: discord.Interaction) -> str:
-        return f"{self.hash_user(interaction.user.id)} question={self.question_id}"
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        custom_id = (interaction.data or {}).get("custom_id")
-        if custom_id == self.more_results.custom_id and interaction.user.id != self.asker_id:
-            await say_ephemeral(interaction, "Only the person who asked can page through these results. "
-                                    "Ask your own question with `/ask`.")
-            return False
-        return True
-
-    @discord.ui.button(label="More results", style=discord.ButtonStyle.primary)
-    async def more_results(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        page = self.citations[self.shown:self.shown + self.page_size]
-        if not page:
-            button.disabled = True
-            await interaction.response.edit_message(view=self)
-            return
-        first = self.shown + 1
-        self.shown += len(page)
-        button.disabled = self.shown >= len(self.citations)
-        await interaction.response.edit_message(view=self)
-        total = len(self.citations)
-        if self.embeds:
-            embed = render.more_results_embed(self.answer, page, total=total, first=first)
-            await interaction.followup.send(embed=render.to_embed(embed), allowed_mentions=NO_MENTIONS)
-        else:
-            text = more_results_text(self.answer, page, total=total, first=first)
-            await interaction.followup.send(text, allowed_mentions=NO_MENTIONS)
-
-    @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary)
-    async def vote_up(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await self._vote(interaction, "up")
-
-    @discord.ui.button(emoji="👎", style=discord.ButtonStyle.secondary)
-    async def vote_down(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await self._vote(interaction, "down")
-
-    async def _vote(self, interaction: discord.Interaction, vote: str) -> None:
-        assert self.feedback is not None
-        cited = [paragraph_id(c.source, c.paragraph) for c in self.citations[:self.shown]]
-        await asyncio.get_running_loop().run_in_executor(None, lambda: self.feedback.record(
-            question=self.answer.question, paragraphs=cited, vote=vote,
-            user_hash=self.hash_user(interaction.user.id), question_id=self.question_id))
-        log.info("feedback id=%s user=%s vote=%s", self.question_id, self.hash_user(interaction.user.id), vote)
-        await say_ephemeral(interaction, "Thanks for the feedback!")
 
 
 class PagesView(TimeoutDisablesView):

@@ -81,7 +81,7 @@ def bot_config(server: FakeDiscord, state_dir: Path, **discord_overrides: Any) -
 
     discord_section = {
         "guild_ids": [server.world.guild_id],
-        "feedback_file": str(state_dir / "feedback.jsonl"),
+        "state_dir": str(state_dir),
         "cooldown_questions": 1,
         "cooldown_seconds": 5.0,
     }
