@@ -446,6 +446,10 @@ def test_the_question_is_read_back_from_an_answer_title():
     human.embeds = [discord.Embed(title="not citebot")]
     assert answered_question(human, BOT_ID) is None
     assert unescape("a\\_b\\*") == "a_b*"
+    plain = make_answer("x", channel)  # an answer sent as text (no Embed Links): "**question**" first
+    plain.embeds = []
+    plain.content = "**who published the \\*documents\\*?**\nThe newspaper published… [1]"
+    assert answered_question(plain, BOT_ID) == "who published the *documents*?"
 
 
 def test_the_registry_is_bounded():

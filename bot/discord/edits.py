@@ -124,6 +124,8 @@ class AnswerLifecycle:
         await in_open_thread(self.client, channel_id, partial.delete, f"removing answer {answer_id}")
         if record is not None:
             self.registry.forget(record)
+            if record.thread_id is not None:
+                await self._close_thread(record.thread_id)
             await self._redact_feedback(record)
 
     async def _delete_answer(self, record: AnsweredQuestion) -> None:

@@ -141,6 +141,26 @@ async def test_ask_citebot_answers_another_users_message_without_pinging_them(di
     assert bot.errors == [] and server.unhandled == []
 
 
+async def test_deleting_a_message_answered_through_ask_citebot_deletes_the_answer(discord_server, e2e_engine,
+                                                                                  state_dir):
+    server = discord_server
+    asker, helper = uid(server.add_user("asker")), uid(server.add_user("helper"))
+    async with serving(server, e2e_engine, state_dir) as bot:
+        target = await server.send_message(asker, US_TOMAHAWK + " (my token is hunter2)")
+        it = await server.send_message_command(helper, "Ask citebot", target)
+        (answer,) = await server.wait_until(
+            lambda: [r for r in server.interaction_requests(it) if r.json and r.json.get("embeds")], 10, "the answer")
+        await server.quiet()
+        answer_id = int(answer.response["id"]) if answer.response else it.original_message_id
+        await server.delete_message(target)
+        await server.wait_until(lambda: server.ok("DELETE " + MESSAGE), 10, "the answer deleted")
+        await server.quiet()
+        bot.assert_alive()
+    (deleted,) = server.ok("DELETE " + MESSAGE)
+    assert int(deleted.params["message_id"]) == answer_id and answer_id not in server.messages
+    assert bot.errors == [] and server.unhandled == []
+
+
 async def test_editing_the_question_edits_the_answer(discord_server, e2e_engine, state_dir):
     server = discord_server
     alice = uid(server.add_user("alice"))
