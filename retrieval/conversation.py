@@ -9,9 +9,11 @@ the core a list of earlier questions, oldest first).
   several times keeps its largest weight.
 - A follow-up that stands on its own is not dragged off by old context: unless
   the question is elliptical ("and NATO?", "who leaked them?", one content
-  term), the context is scaled by the share of the question's own information
-  its best paragraph does *not* cover -- a question whose own terms all match
-  gets no context at all.
+  term), the context is scaled by the square of the share of the question's
+  own information its best paragraph does *not* cover -- a question whose own
+  terms all match gets no context at all. (On scifact, 505 claims each asked
+  after an unrelated one: nDCG@10 0.8562 alone, 0.8561 as follow-ups; see
+  bench/followups.py.)
 - Small talk ("thanks!", "ok", "👍") is recognised so front-ends can skip the search.
 """
 
@@ -28,7 +30,7 @@ DECAY = 0.6  # each step further back multiplies the weight by this
 
 # Words that point back to something said before.
 _BACK_REFERENCES = frozenset(
-    "it its it's they them their theirs this that these those he him his she her hers same".split())
+    "it it's they them theirs these those he him she hers same".split())
 # Openings that continue the previous question: "and NATO?", "what about Russia?".
 _CONTINUATION = re.compile(
     r"^\s*(?:and|but|also|or|so|then|plus|what about|how about|and what about|same for|what of)\b",
@@ -74,14 +76,14 @@ def is_elliptical(question: str, own_terms: Sequence[str]) -> bool:
 
 
 def context_scale(question: str, own_terms: Sequence[str], own_share: float) -> float:
-    """How much of the context weights to use: 1 for an elliptical question, else the uncovered share.
+    """How much of the context weights to use: 1 for an elliptical question, else the uncovered share squared.
 
     ``own_share`` is the share of the question's own information (idf mass)
     that its best paragraph contains when searched alone.
     """
     if is_elliptical(question, own_terms):
         return 1.0
-    return max(0.0, min(1.0, 1.0 - own_share))
+    return max(0.0, min(1.0, 1.0 - own_share)) ** 2
 
 
 def weigh_terms(own_terms: Sequence[str], previous_terms: Sequence[Sequence[str]], scale: float = 1.0

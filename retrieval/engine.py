@@ -6,17 +6,17 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, replace
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .analysis import Analyzer
 from .answer import build_answer
+from .conversation import build_query, recent
 from .corpus import ScannedFile, scan_corpus
 from .errors import IndexCorrupt
-from .conversation import build_query, recent
 from .models import Answer, FollowUp
-from .search import search, search_weighted
+from .search import SearchResult, search, search_weighted
 from .settings import Settings
 from .store import FORMAT_VERSION, DocumentInfo, StoredIndex, current_build, load, read_meta
 
@@ -105,21 +105,25 @@ class Engine:
         """
         started = time.perf_counter()
         top_k = top_k or self.settings.answer.top_k
-        limit = (top_k + more) * _CANDIDATE_FACTOR
-        settings = self.settings.answer
-        result = search(self.index, self.analyzer, question, limit, settings)
-        follow_up = None
-        previous = recent(context or ())
-        if previous:
-            query = build_query(question, result.terms, previous, [self.analyzer.terms(q) for q in previous],
-                                result.matched_share)
-            if query.previous:
-                result = replace(search_weighted(self.index, query.weights, limit, settings),
-                                 corrections=result.corrections)
-            follow_up = FollowUp(previous, query.previous, tuple(query.weights.items()))
+        result, follow_up = self.search(question, (top_k + more) * _CANDIDATE_FACTOR, context)
         answer = build_answer(question, result, self.index, self.analyzer, self.settings.answer, top_k, more)
         elapsed = (time.perf_counter() - started) * 1000
         return replace(answer, elapsed_ms=round(elapsed, 3), context=follow_up)
+
+    def search(self, question: str, limit: int, context: Sequence[str] | None = None
+               ) -> tuple[SearchResult, FollowUp | None]:
+        """The ranked paragraphs for ``question`` (a follow-up of ``context``) and how context was used."""
+        settings = self.settings.answer
+        result = search(self.index, self.analyzer, question, limit, settings)
+        previous = recent(context or ())
+        if not previous:
+            return result, None
+        query = build_query(question, result.terms, previous, [self.analyzer.terms(q) for q in previous],
+                            result.matched_share)
+        if query.previous:
+            result = replace(search_weighted(self.index, query.weights, limit, settings),
+                             corrections=result.corrections)
+        return result, FollowUp(previous, query.previous, tuple(query.weights.items()))
 
 
 def _load_if_fresh(index_dir: Path, fingerprint: str, settings: Settings) -> StoredIndex | None:

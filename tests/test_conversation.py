@@ -46,7 +46,7 @@ def test_elliptical_questions_take_full_context_self_contained_ones_only_what_th
     assert not is_elliptical("who published the documents?", ["publish", "document"])
     assert context_scale("who published the documents?", ["publish", "document"], own_share=1.0) == 0.0
     assert context_scale("who published the documents?", ["publish", "document"], own_share=0.6) == \
-        pytest.approx(0.4)
+        pytest.approx(0.16)  # (1 - 0.6) squared
     assert context_scale("and NATO?", ["nato"], own_share=1.0) == 1.0
 
 
