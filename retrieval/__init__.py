@@ -13,7 +13,7 @@ import importlib
 # ``--help`` does not pay for the engine's imports (numpy, nltk).
 _EXPORTS = {
     "Engine": "engine", "IndexStats": "engine",
-    "CitebotError": "errors", "CorpusError": "errors", "IndexCorrupt": "errors",
+    "CitebotError": "errors", "CorpusError": "errors", "IndexCorrupt": "errors", "IndexUnwritable": "errors",
     "is_small_talk": "conversation",
     "Answer": "models", "Citation": "models", "Document": "models", "FollowUp": "models", "Hit": "models",
     "Paragraph": "models", "ParagraphRef": "models",
@@ -39,5 +39,5 @@ def __dir__() -> list[str]:
 __all__ = [
     "Answer", "AnalyzerSettings", "AnswerSettings", "BM25Settings", "CitebotError", "Citation",
     "CorpusError", "CorpusSettings", "Document", "DocumentInfo", "Engine", "FollowUp", "Hit", "IndexCorrupt",
-    "IndexStats", "Paragraph", "ParagraphRef", "Settings", "is_small_talk",
+    "IndexStats", "IndexUnwritable", "Paragraph", "ParagraphRef", "Settings", "is_small_talk",
 ]

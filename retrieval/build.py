@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import multiprocessing
@@ -108,15 +109,16 @@ def tokenize_paragraphs(paragraphs: Sequence[str], analyzer: Analyzer,
 class FileProcessor:
     """Turns one corpus file into a FileResult, through the cache."""
 
-    def __init__(self, analyzer: Analyzer, corpus: CorpusSettings, cache: FileCache):
+    def __init__(self, analyzer: Analyzer, corpus: CorpusSettings, cache: FileCache, reuse: bool = True):
         self.analyzer = analyzer
         self.corpus = corpus
         self.cache = cache
+        self.reuse = reuse  # False: parse every file afresh (``index --force``), still refreshing the cache
 
     def __call__(self, task: tuple[str, str, str | None]) -> tuple[str | None, FileResult | None, bool]:
         """``(path, source, sha from the manifest or None)`` -> ``(content sha, result, reused)``."""
         path, source, known = task
-        if known is not None and (hit := self.cache.get(known)) is not None:
+        if self.reuse and known is not None and (hit := self.cache.get(known)) is not None:
             return known, hit, True
         try:
             data = Path(path).read_bytes()
@@ -125,7 +127,7 @@ class FileProcessor:
             return None, None, False
         # The file's name is part of its terms (context_text), so it is part of the cache key.
         sha = hashlib.sha256(source.encode("utf-8", "surrogateescape") + b"\0" + data).hexdigest()
-        if sha != known and (hit := self.cache.get(sha)) is not None:
+        if self.reuse and sha != known and (hit := self.cache.get(sha)) is not None:
             return sha, hit, True
         text = decode_file(source, data)
         del data
@@ -143,9 +145,10 @@ class FileProcessor:
 _WORKER: FileProcessor | None = None
 
 
-def _init_worker(settings: Settings, cache_folder: str, config: str) -> None:
+def _init_worker(settings: Settings, cache_folder: str, config: str, reuse: bool, writable: bool) -> None:
     global _WORKER
-    _WORKER = FileProcessor(Analyzer(settings.analyzer), settings.corpus, FileCache(Path(cache_folder), config))
+    _WORKER = FileProcessor(Analyzer(settings.analyzer), settings.corpus,
+                            FileCache(Path(cache_folder), config, writable), reuse)
 
 
 def _work(task):
@@ -246,8 +249,12 @@ def compile_files(files: list[_Postings], documents: list[Document], parsed: lis
     return compile_postings(terms, term_ids, paras, tfs, para_len, settings)
 
 
-def _process_files(tasks, scanned, analyzer: Analyzer, settings: Settings, cache: FileCache, workers: int, bar):
-    """Parse and tokenize every file (from the cache when possible), in ``workers`` processes."""
+def _process_files(tasks, scanned, analyzer: Analyzer, settings: Settings, cache: FileCache, workers: int, bar,
+                   reuse: bool, added: set[str]):
+    """Parse and tokenize every file (from the cache when ``reuse``), in ``workers`` processes.
+
+    ``added`` collects the content hashes parsed here (their cache entries are new or rewritten).
+    """
     parsed: list[ParsedFile] = []
     files: list[_Postings] = []
     vocab: dict[str, int] = {}
@@ -258,42 +265,78 @@ def _process_files(tasks, scanned, analyzer: Analyzer, settings: Settings, cache
         if workers > 1:
             # A worker that dies (killed, out of memory) fails the pool instead of hanging it.
             pool = ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init_worker,
-                                       initargs=(settings, str(cache.folder), cache.config))
+                                       initargs=(settings, str(cache.folder), cache.config, reuse, cache.writable))
             chunk = max(1, min(64, len(tasks) // (workers * 16)))
             outputs = pool.map(_work, tasks, chunksize=chunk)
         else:
-            outputs = map(FileProcessor(analyzer, settings.corpus, cache), tasks)
+            outputs = map(FileProcessor(analyzer, settings.corpus, cache, reuse), tasks)
         for f, (sha, result, was_reused) in zip(scanned, outputs):
             if bar is not None:
                 bar.update(1)
             if sha is None:
                 continue
             new_manifest[f.source] = [f.size, f.mtime_ns, sha]
+            if not was_reused:
+                added.add(sha)
             reused += was_reused
             parsed_count += not was_reused
             if result is not None:
                 parsed.append(ParsedFile(f.source, result.title, result.date, result.url, result.paragraphs))
                 files.append(_postings_of(result, vocab))
+    except BaseException:
+        if pool is not None:  # interrupted or failed: stop the workers now, not after their queue
+            stop_workers(pool)
+            pool = None
+        raise
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     return files, parsed, vocab, new_manifest, reused, parsed_count
 
 
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate a pool's workers at once and release it without waiting for queued work."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.terminate()
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def build_index(corpus_dir: Path, index_dir: Path, settings: Settings, analyzer: Analyzer, fingerprint: str,
                 progress: bool = False, scanned: list[ScannedFile] | None = None,
-                workers: int | None = None) -> tuple[StoredIndex, BuildReport]:
-    """Build (reusing cached files) and save atomically; returns the loaded index and what was done."""
+                workers: int | None = None, *, reuse_cache: bool = True, cache_dir: Path | None = None,
+                update_cache: bool = True) -> tuple[StoredIndex, BuildReport]:
+    """Build (reusing cached files unless ``reuse_cache`` is off) and save atomically.
+
+    Returns the loaded index and what was done. ``cache_dir`` defaults to ``<index_dir>/cache``;
+    with ``update_cache`` off the cache is only read. When the build fails, the cache entries it
+    added are removed again.
+    """
     started = time.perf_counter()
     scanned = scan_corpus(corpus_dir) if scanned is None else scanned
-    cache = FileCache(index_dir / "cache", config_hash(analyzer.fingerprint(), settings.corpus))
+    cache = FileCache(cache_dir or index_dir / "cache", config_hash(analyzer.fingerprint(), settings.corpus),
+                      writable=update_cache)
     manifest = cache.read_manifest()
+    old_shas = {e[2] for e in manifest.values() if isinstance(e, list) and len(e) == 3}
+    added: set[str] = set()
+    try:
+        return _build(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, scanned, workers,
+                      reuse_cache, cache, manifest, old_shas, added, started)
+    except BaseException:
+        if update_cache:
+            cache.discard(added - old_shas)
+        raise
+
+
+def _build(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, scanned, workers, reuse_cache,
+           cache, manifest, old_shas, added, started) -> tuple[StoredIndex, BuildReport]:
     tasks, pending = [], 0
     for f in scanned:
         entry = manifest.get(f.source)
         known = entry[2] if isinstance(entry, list) and len(entry) == 3 and entry[:2] == [f.size, f.mtime_ns] else None
         tasks.append((f.path, f.source, known))
-        pending += f.size if known is None else 0
+        pending += f.size if known is None or not reuse_cache else 0
     workers = _worker_count() if workers is None else workers
     use_pool = workers > 1 and len(tasks) > 1 and pending >= POOL_MIN_BYTES
     bar = None
@@ -303,14 +346,14 @@ def build_index(corpus_dir: Path, index_dir: Path, settings: Settings, analyzer:
         bar = tqdm(total=len(tasks), desc="indexing", unit="file", leave=False, file=sys.stderr)
     try:
         files, parsed, vocab, new_manifest, reused, parsed_count = _process_files(
-            tasks, scanned, analyzer, settings, cache, workers if use_pool else 1, bar)
+            tasks, scanned, analyzer, settings, cache, workers if use_pool else 1, bar, reuse_cache, added)
     except BrokenProcessPool as exc:
         # A worker died or could not start (e.g. __main__ not importable): do it here instead.
         log.warning("parallel tokenization failed (%s); continuing in this process", exc)
         if bar is not None:
             bar.reset()
         files, parsed, vocab, new_manifest, reused, parsed_count = _process_files(
-            tasks, scanned, analyzer, settings, cache, 1, bar)
+            tasks, scanned, analyzer, settings, cache, 1, bar, reuse_cache, added)
     finally:
         if bar is not None:
             bar.close()
@@ -330,7 +373,6 @@ def build_index(corpus_dir: Path, index_dir: Path, settings: Settings, analyzer:
     del documents, compiled
     phases["save"] = time.perf_counter() - started
     log.debug("build phases (cumulative s): %s", {k: round(v, 2) for k, v in phases.items()})
-    old_shas = {e[2] for e in manifest.values() if isinstance(e, list) and len(e) == 3}
     cache.write_manifest(new_manifest)
     cache.discard(old_shas - {e[2] for e in new_manifest.values()})
     removed = len(manifest.keys() - new_manifest.keys())

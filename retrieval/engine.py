@@ -5,20 +5,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .analysis import Analyzer
 from .answer import build_answer
 from .conversation import build_query, recent
 from .corpus import ScannedFile, scan_corpus
-from .errors import IndexCorrupt
+from .errors import IndexCorrupt, IndexUnwritable
+from .locking import build_lock
 from .models import Answer, FollowUp
 from .search import SearchResult, search, search_weighted
 from .settings import Settings
-from .store import FORMAT_VERSION, DocumentInfo, StoredIndex, current_build, load, read_meta
+from .store import FORMAT_VERSION, DocumentInfo, StoredIndex, current_build, load, read_meta, verify
+
+if TYPE_CHECKING:
+    from .build import BuildReport
 
 log = logging.getLogger(__name__)
 
@@ -58,38 +65,61 @@ def corpus_fingerprint(corpus_dir: Path, settings: Settings, analyzer: Analyzer,
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-class Engine:
-    """A loaded index plus the analyzer and settings that answer questions with it."""
+# Exceptions a damaged index can cause while answering (a sound one causes none of them).
+_DAMAGE_SYMPTOMS = (ValueError, IndexError, KeyError, UnicodeDecodeError, OverflowError, ZeroDivisionError)
 
-    def __init__(self, index: StoredIndex, analyzer: Analyzer, settings: Settings, stats: IndexStats):
+
+def _notify_nothing(message: str) -> None:
+    pass
+
+
+class Engine:
+    """A loaded index plus the analyzer and settings that answer questions with it.
+
+    ``open`` loads the index when it is fresh for the corpus and builds it otherwise, one builder
+    at a time per index folder; questions that meet a damaged index rebuild it and are answered
+    from the new one.
+    """
+
+    def __init__(self, index: StoredIndex, analyzer: Analyzer, settings: Settings, stats: IndexStats,
+                 corpus_dir: Path | None = None, index_dir: Path | None = None,
+                 notify: Callable[[str], None] = _notify_nothing):
         self.index = index
         self.analyzer = analyzer
         self.settings = settings
         self.stats = stats
+        self.corpus_dir = corpus_dir
+        self.index_dir = index_dir
+        self.notify = notify
 
     @classmethod
     def open(cls, corpus_dir: str | Path, index_dir: str | Path, settings: Settings | None = None, *,
-             force: bool = False, progress: bool = False) -> Engine:
+             force: bool = False, clean: bool = False, progress: bool = False,
+             notify: Callable[[str], None] | None = None) -> Engine:
         """Load the index for ``corpus_dir`` from ``index_dir``, building it when stale or missing.
 
-        Raises CorpusError when the corpus folder is missing or empty.
+        ``force`` rebuilds even when the index is fresh; ``clean`` also parses every file afresh
+        instead of reusing the per-file cache (``citebot index --force``). ``notify`` receives one-line notices a
+        person waiting should see (a build starting, waiting for another process's build); warnings
+        (damage, an unwritable index folder) go to the log. Raises CorpusError when the corpus
+        folder is missing or empty.
         """
         started = time.perf_counter()
         settings = settings or Settings()
         corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+        notify = notify or _notify_nothing
         analyzer = Analyzer(settings.analyzer)
-        scanned = scan_corpus(corpus_dir)
+        scanned = _outside(scan_corpus(corpus_dir), index_dir)
         fingerprint = corpus_fingerprint(corpus_dir, settings, analyzer, scanned)
         index = None if force else _load_if_fresh(index_dir, fingerprint, settings)
         report = None
         if index is None:
-            from .build import build_index  # multiprocessing and the corpus parsers: only to build
-
-            index, report = build_index(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, scanned)
+            index, report = _build_once(corpus_dir, index_dir, settings, analyzer, fingerprint, scanned,
+                                        force=force, clean=clean, progress=progress, notify=notify)
         counts = (report.files, report.reused, report.parsed, report.removed) if report else (0, 0, 0, 0)
         stats = IndexStats(len(index.documents), index.n_paragraphs, len(index.terms), report is not None,
                            time.perf_counter() - started, *counts)
-        return cls(index, analyzer, settings, stats)
+        return cls(index, analyzer, settings, stats, corpus_dir, index_dir, notify)
 
     @property
     def documents(self) -> list[DocumentInfo]:
@@ -102,10 +132,29 @@ class Engine:
         ``context`` lists the conversation's earlier questions, oldest first (at
         most the last 3 count): a follow-up searches their terms too, with less
         weight; the Answer's ``context`` says which were used and every term's weight.
+        A damaged index is never quoted: it is rebuilt (with a warning) and the question answered again.
         """
+        try:
+            return self._ask(question, top_k, more, context)
+        except IndexCorrupt as exc:
+            problem = str(exc)
+        except _DAMAGE_SYMPTOMS:
+            problems = self.verify()
+            if not problems:
+                raise
+            problem = problems[0]
+        if self.corpus_dir is None or self.index_dir is None:
+            raise IndexCorrupt(problem)
+        log.warning("%s; rebuilding the index", problem)
+        self.repair()
+        return self._ask(question, top_k, more, context)
+
+    def _ask(self, question: str, top_k: int | None, more: int, context: Sequence[str] | None) -> Answer:
         started = time.perf_counter()
         top_k = top_k or self.settings.answer.top_k
         result, follow_up = self.search(question, (top_k + more) * _CANDIDATE_FACTOR, context)
+        if any(not math.isfinite(hit.score) for hit in result.hits):
+            raise IndexCorrupt(f"index in {self.index.folder} is damaged: a score is not a finite number")
         answer = build_answer(question, result, self.index, self.analyzer, self.settings.answer, top_k, more)
         elapsed = (time.perf_counter() - started) * 1000
         return replace(answer, elapsed_ms=round(elapsed, 3), context=follow_up)
@@ -125,16 +174,86 @@ class Engine:
                              corrections=result.corrections)
         return result, FollowUp(previous, query.previous, tuple(query.weights.items()))
 
+    def verify(self) -> list[str]:
+        """Check every byte and value of the loaded index; the problems found (empty when sound)."""
+        return verify(self.index.folder, self.settings.bm25)
+
+    def repair(self) -> None:
+        """Rebuild the index from the corpus from scratch and use it from now on."""
+        fresh = Engine.open(self.corpus_dir, self.index_dir, self.settings, force=True, clean=True,
+                            notify=self.notify)
+        self.index, self.stats = fresh.index, fresh.stats
+
+
+def _outside(scanned: list[ScannedFile], index_dir: Path) -> list[ScannedFile]:
+    """The corpus files that are not inside the index folder (an index kept inside its corpus)."""
+    try:
+        index_root = index_dir.resolve()
+    except OSError:
+        return scanned
+    kept = []
+    for f in scanned:
+        try:
+            inside = Path(f.path).resolve().is_relative_to(index_root)
+        except OSError:
+            inside = False
+        if not inside:
+            kept.append(f)
+    return kept
+
 
 def _load_if_fresh(index_dir: Path, fingerprint: str, settings: Settings) -> StoredIndex | None:
+    """The current build when it matches ``fingerprint``; None when missing, stale or damaged."""
+    for _attempt in range(3):
+        try:
+            build = current_build(index_dir)
+            if build is None:
+                return None
+            if read_meta(build).get("fingerprint") != fingerprint:
+                log.info("corpus or settings changed since the index was built; rebuilding")
+                return None
+            return load(build, settings.bm25)
+        except IndexCorrupt as exc:
+            try:
+                replaced = current_build(index_dir) != build
+            except IndexCorrupt:
+                replaced = False
+            if replaced:
+                continue  # another process swapped in a new build while this one read the old one
+            log.warning("cannot use the index, rebuilding it: %s", exc)
+            return None
+    return None
+
+
+def _build_once(corpus_dir: Path, index_dir: Path, settings: Settings, analyzer: Analyzer, fingerprint: str,
+                scanned: list[ScannedFile], *, force: bool, clean: bool, progress: bool,
+                notify: Callable[[str], None]) -> tuple[StoredIndex, BuildReport | None]:
+    """Build under the index folder's lock; fall back to a temporary index when it cannot be written."""
+    def on_wait() -> None:
+        notify(f"waiting for another citebot process to finish building the index in {index_dir}…")
+
     try:
-        build = current_build(index_dir)
-        if build is None:
-            return None
-        if read_meta(build).get("fingerprint") != fingerprint:
-            log.info("corpus or settings changed since the index was built; rebuilding")
-            return None
-        return load(build, settings.bm25)
-    except IndexCorrupt as exc:
-        log.warning("cannot use the index, rebuilding it: %s", exc)
-        return None
+        with build_lock(index_dir, on_wait) as waited:
+            if waited and (index := _load_if_fresh(index_dir, fingerprint, settings)) is not None:
+                return index, None  # the other process built what this one needs
+            notify(f"building the index for {len(scanned)} files…")
+            from .build import build_index  # multiprocessing and the corpus parsers: only to build
+
+            return build_index(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, scanned,
+                               reuse_cache=not clean)
+    except IndexUnwritable as exc:
+        if force and (index := _load_if_fresh(index_dir, fingerprint, settings)) is not None:
+            log.warning("%s; using the existing index, which is up to date", exc)
+            return index, None
+        log.warning("%s; using a temporary index for this run (not kept)", exc)
+        return _build_in_temp(corpus_dir, index_dir, settings, analyzer, fingerprint, scanned, progress, clean)
+
+
+def _build_in_temp(corpus_dir: Path, index_dir: Path, settings: Settings, analyzer: Analyzer, fingerprint: str,
+                   scanned: list[ScannedFile], progress: bool, clean: bool) -> tuple[StoredIndex, BuildReport]:
+    from .build import build_index
+
+    # The build's files are memory-mapped once loaded, so the folder can go at once (POSIX keeps them).
+    with tempfile.TemporaryDirectory(prefix="citebot-index-") as tmp:
+        return build_index(corpus_dir, Path(tmp), settings, analyzer, fingerprint, progress, scanned,
+                           reuse_cache=not clean, cache_dir=index_dir / "cache", update_cache=False)

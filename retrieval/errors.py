@@ -11,3 +11,14 @@ class CorpusError(CitebotError):
 
 class IndexCorrupt(CitebotError):
     """A stored index is incomplete or damaged (it is rebuilt)."""
+
+
+class IndexUnwritable(CitebotError):
+    """The index folder cannot be written (read-only, no permission, disk full)."""
+
+    def __init__(self, path, error: OSError):
+        reason = error.strerror or str(error)
+        super().__init__(f"cannot write the index in {path}: {reason}"
+                         + (f" [errno {error.errno}]" if error.errno else ""))
+        self.path = path
+        self.error = error

@@ -68,9 +68,10 @@ def entry_key(config: str, content_sha: str) -> str:
 class FileCache:
     """The cache folder; every method tolerates a missing or damaged folder."""
 
-    def __init__(self, folder: Path, config: str):
+    def __init__(self, folder: Path, config: str, writable: bool = True):
         self.folder = folder
         self.config = config
+        self.writable = writable  # False: only read (the index folder cannot be written)
 
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.cbc"
@@ -90,6 +91,8 @@ class FileCache:
 
     def put(self, content_sha: str, result: FileResult) -> None:
         """Store an entry atomically (best effort: a failure only costs a future miss)."""
+        if not self.writable:
+            return
         path = self.path(entry_key(self.config, content_sha))
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
@@ -123,6 +126,8 @@ class FileCache:
         return files if isinstance(files, dict) else {}
 
     def write_manifest(self, files: dict[str, list]) -> None:
+        if not self.writable:
+            return
         path = self.folder / "manifest.json"
         tmp = path.with_name(f".manifest.{os.getpid()}.tmp")
         try:

@@ -4,41 +4,56 @@ Layout of the index folder::
 
     CURRENT              name of the live build folder (swapped with os.replace)
     build-<id>/          one complete build
-        meta.json        format version, fingerprint, counts, size of every file
+        meta.json        format version, fingerprint, counts, size and CRC-32 of every file
         terms.txt        the vocabulary, one term per line, sorted (line = term id)
         *.npy            postings (paragraph, frequency, impact), per-term and per-paragraph
                          arrays (loaded memory-mapped)
         texts.bin        paragraph texts, UTF-8, concatenated; text_offsets.npy
+        text_crc.npy     per paragraph: CRC-32 of (document, paragraph number, text bytes)
         documents.json   per document (one list per field): source, title, date, url, first paragraph, count
 
 A build is written to a temporary folder, then ``CURRENT`` is replaced
-atomically: a crash mid-build leaves the previous index live.
+atomically: a crash mid-build leaves the previous index live. Only one process
+builds at a time (see :mod:`retrieval.locking`).
+
+Integrity: at open the size of every file and the CRC-32 of the small ones
+(vocabulary, documents, per-term arrays) are checked, and a few cheap value
+checks run (finite idf, in-range df); every quoted paragraph is checked against
+its CRC-32 when read (about a microsecond), so damaged texts or citations are
+never shown; :func:`verify` checks every byte and value. Any damage raises
+:class:`~retrieval.errors.IndexCorrupt`, and the engine rebuilds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import mmap
 import os
 import shutil
+import struct
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexCorrupt
+from .errors import IndexCorrupt, IndexUnwritable
 from .index import CompiledIndex
 from .models import Document
 from .settings import BM25Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: impact.npy; 3: words.tsv (surface words for typo correction)
+FORMAT_VERSION = 4  # 2: impact.npy; 3: words.tsv (surface words for typo correction); 4: text_crc.npy, per-file CRC-32
 _DOC_FIELDS = ("source", "title", "date", "url", "first", "paragraphs")
 _ARRAYS = ("ptr", "post_para", "post_tf", "impact", "df", "idf", "para_len", "para_doc", "para_num",
-           "text_offsets")
+           "text_offsets", "text_crc")
+# Files checked byte for byte at every open (the rest only by size, and by verify()).
+_SMALL_FILE_BYTES = 1 << 20
+_PARA_KEY = struct.Struct("<ii")
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,8 @@ class StoredIndex:
         self._texts = texts
         self.para_doc = arrays["para_doc"]
         self.para_num = arrays["para_num"]
+        self._offsets = arrays["text_offsets"]
+        self._crc = arrays["text_crc"]
         self.compiled = CompiledIndex(
             ptr=arrays["ptr"], post_para=arrays["post_para"], post_tf=arrays["post_tf"],
             df=arrays["df"], idf=arrays["idf"], para_len=arrays["para_len"], settings=bm25,
@@ -96,28 +113,60 @@ class StoredIndex:
         return words
 
     def paragraph_text(self, pid: int) -> str:
-        """The display text of paragraph ``pid`` (read from disk)."""
-        offsets = self.arrays["text_offsets"]
-        return self._texts[int(offsets[pid]) : int(offsets[pid + 1])].decode("utf-8")
+        """The display text of paragraph ``pid`` (read from disk, checked against its CRC-32).
+
+        Raises IndexCorrupt when the text, its document or its number differ from what was indexed.
+        """
+        if not 0 <= pid < len(self._crc):
+            raise IndexCorrupt(f"index in {self.folder} is damaged: paragraph {pid} out of range")
+        start, end = int(self._offsets[pid]), int(self._offsets[pid + 1])
+        data = self._texts[start:end] if 0 <= start <= end <= len(self._texts) else b""
+        if paragraph_crc(int(self.para_doc[pid]), int(self.para_num[pid]), data) != int(self._crc[pid]):
+            raise IndexCorrupt(f"index in {self.folder} is damaged: paragraph {pid} fails its checksum")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:  # only a CRC collision gets here
+            raise IndexCorrupt(f"index in {self.folder} is damaged: paragraph {pid} is not UTF-8") from None
+
+
+def paragraph_crc(doc: int, number: int, data: bytes) -> int:
+    """CRC-32 binding a paragraph's text bytes to its document and number."""
+    return zlib.crc32(data, zlib.crc32(_PARA_KEY.pack(doc, number)))
+
+
+def _file_crc(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
 
 
 def _write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    # ASCII escapes: any file name (also one with undecodable bytes, as surrogates) round-trips.
+    path.write_text(json.dumps(data, separators=(",", ":")), encoding="ascii")
 
 
 def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: CompiledIndex,
          documents: list[Document], extra_meta: dict | None = None,
          words: dict[str, int] | None = None) -> Path:
-    """Write a complete build and make it current atomically; returns the build folder."""
-    index_dir.mkdir(parents=True, exist_ok=True)
+    """Write a complete build and make it current atomically; returns the build folder.
+
+    Raises IndexUnwritable (naming the folder and the OS error) when it cannot be written; nothing of
+    the failed build is left behind and the previous build stays current.
+    """
     build_id = f"build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     tmp = index_dir / f".{build_id}.tmp"
-    tmp.mkdir()
+    final = index_dir / build_id
+    current_tmp = index_dir / f".CURRENT.{os.getpid()}.tmp"
     try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
         n = sum(len(doc.paragraphs) for doc in documents)
         para_doc = np.empty(n, dtype=np.int32)
         para_num = np.empty(n, dtype=np.int32)
         sizes = np.empty(n, dtype=np.int64)
+        crcs = np.empty(n, dtype=np.uint32)
         columns: dict[str, list] = {key: [] for key in _DOC_FIELDS}
         pid = 0
         # Paragraph texts stream to disk so a large corpus is never held twice.
@@ -132,6 +181,7 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
                     sizes[pid] = len(data)
                     para_doc[pid] = d_index
                     para_num[pid] = p.number
+                    crcs[pid] = paragraph_crc(d_index, p.number, data)
                     pid += 1
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(sizes, out=offsets[1:])
@@ -139,7 +189,7 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
             "ptr": compiled.ptr, "post_para": compiled.post_para, "post_tf": compiled.post_tf,
             "impact": compiled.impact,
             "df": compiled.df, "idf": compiled.idf, "para_len": compiled.para_len,
-            "para_doc": para_doc, "para_num": para_num, "text_offsets": offsets,
+            "para_doc": para_doc, "para_num": para_num, "text_offsets": offsets, "text_crc": crcs,
         }
         for name, array in arrays.items():
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
@@ -148,18 +198,21 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
                                        encoding="utf-8")
         # Columns, not one object per document: 100k tiny files load in a fraction of the time.
         _write_json(tmp / "documents.json", columns)
-        files = {p.name: p.stat().st_size for p in sorted(tmp.iterdir())}
+        files = {p.name: [p.stat().st_size, _file_crc(p)] for p in sorted(tmp.iterdir())}
         meta = {"format": FORMAT_VERSION, "fingerprint": fingerprint, "documents": len(documents),
                 "paragraphs": n, "vocabulary": len(terms), "files": files, **(extra_meta or {})}
         _write_json(tmp / "meta.json", meta)
         _fsync_folder(tmp)
-        final = index_dir / build_id
         os.rename(tmp, final)
-        current_tmp = index_dir / f".CURRENT.{os.getpid()}.tmp"
         current_tmp.write_text(build_id, encoding="utf-8")
         os.replace(current_tmp, index_dir / "CURRENT")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException as exc:
+        for leftover in (tmp, final):
+            shutil.rmtree(leftover, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            current_tmp.unlink()
+        if isinstance(exc, OSError):
+            raise IndexUnwritable(index_dir, exc) from None
         raise
     _remove_stale(index_dir, keep=build_id)
     return final
@@ -208,13 +261,16 @@ def read_meta(build: Path) -> dict:
 
 
 def load(build: Path, bm25: BM25Settings) -> StoredIndex:
-    """Load a build with arrays memory-mapped; raises IndexCorrupt on any damage."""
+    """Load a build with arrays memory-mapped; raises IndexCorrupt on any damage it can see cheaply."""
     meta = read_meta(build)
     try:
-        for name, size in meta["files"].items():
-            actual = (build / name).stat().st_size
+        for name, (size, crc) in meta["files"].items():
+            path = build / name
+            actual = path.stat().st_size
             if actual != size:
-                raise IndexCorrupt(f"index file {name} has {actual} bytes, expected {size}")
+                raise IndexCorrupt(f"index in {build} is damaged: {name} has {actual} bytes, expected {size}")
+            if size <= _SMALL_FILE_BYTES and _file_crc(path) != crc:
+                raise IndexCorrupt(f"index in {build} is damaged: {name} fails its checksum")
         # Plain ndarray views of the maps: np.memmap's Python-level indexing is slow for scalars.
         arrays = {name: np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
                   for name in _ARRAYS}
@@ -231,8 +287,49 @@ def load(build: Path, bm25: BM25Settings) -> StoredIndex:
         raise
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexCorrupt(f"index in {build} is damaged: {exc}") from None
-    _check_shapes(meta, terms, arrays, docs, len(texts))
+    try:
+        _check_shapes(meta, terms, arrays, docs, len(texts))
+    except (TypeError, ValueError) as exc:
+        raise IndexCorrupt(f"index in {build} is damaged: {exc}") from None
     return StoredIndex(build, meta, terms, arrays, docs, texts, bm25)
+
+
+def verify(build: Path, bm25: BM25Settings) -> list[str]:
+    """Check every byte and every value of a build; returns the problems found (empty when sound)."""
+    try:
+        index = load(build, bm25)
+        meta = index.meta
+        for name, (size, crc) in meta["files"].items():
+            if _file_crc(build / name) != crc:
+                return [f"{name} fails its checksum"]
+    except IndexCorrupt as exc:
+        return [str(exc)]
+    except (OSError, ValueError, TypeError) as exc:
+        return [f"index in {build} is damaged: {exc}"]
+    a, n, v = index.arrays, index.n_paragraphs, len(index.terms)
+    problems = []
+    ptr, df = a["ptr"], a["df"]
+    if v and (np.any(np.diff(ptr) < 0) or int(ptr[0]) != 0 or np.any(np.diff(ptr) != df)):
+        problems.append("postings pointers are inconsistent")
+    if len(a["post_para"]) and (int(a["post_para"].min()) < 0 or int(a["post_para"].max()) >= n):
+        problems.append("a posting names a paragraph out of range")
+    if len(a["post_tf"]) and int(a["post_tf"].min()) < 1:
+        problems.append("a posting has a frequency below 1")
+    for name in ("impact", "idf"):
+        if not np.all(np.isfinite(a[name])):
+            problems.append(f"{name} holds values that are not finite numbers")
+    if n and (int(a["para_doc"].min()) < 0 or int(a["para_doc"].max()) >= len(index.documents)
+              or np.any(np.diff(a["para_doc"]) < 0) or int(a["para_num"].min()) < 1 or int(a["para_len"].min()) < 0):
+        problems.append("paragraph attributes are out of range")
+    if np.any(np.diff(a["text_offsets"]) < 0):
+        problems.append("paragraph text offsets are inconsistent")
+    for pid in range(n):
+        try:
+            index.paragraph_text(pid)
+        except IndexCorrupt as exc:
+            problems.append(str(exc))
+            break
+    return problems
 
 
 def _read_documents(path: Path) -> list[DocumentInfo]:
@@ -246,14 +343,17 @@ def _read_documents(path: Path) -> list[DocumentInfo]:
 def _check_shapes(meta: dict, terms: list[str], a: dict[str, np.ndarray], docs: list[DocumentInfo],
                   text_bytes: int) -> None:
     v, n = len(terms), meta["paragraphs"]
+    df = a["df"] if len(a["df"]) == v else np.zeros(0)
     problems = [
+        not np.all(np.isfinite(a["idf"])),
+        len(df) and (int(df.min()) < 1 or int(df.max()) > n),
         v != meta["vocabulary"] or len(docs) != meta["documents"],
         len(a["ptr"]) != v + 1 or len(a["df"]) != v or len(a["idf"]) != v,
         any(len(a[k]) != n for k in ("para_len", "para_doc", "para_num")),
-        len(a["text_offsets"]) != n + 1 or (n and int(a["text_offsets"][-1]) != text_bytes),
+        len(a["text_offsets"]) != n + 1 or len(a["text_crc"]) != n or (n and int(a["text_offsets"][-1]) != text_bytes),
         len(a["post_para"]) != len(a["post_tf"]) or len(a["post_para"]) != len(a["impact"]),
         v and int(a["ptr"][-1]) != len(a["post_para"]),
         sum(d.paragraphs for d in docs) != n,
     ]
     if any(problems):
-        raise IndexCorrupt("index arrays are inconsistent (partial or damaged build)")
+        raise IndexCorrupt("index arrays are inconsistent or out of range (partial or damaged build)")

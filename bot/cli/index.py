@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 
 import click
@@ -12,18 +11,33 @@ from .options import common_options, open_engine
 
 
 @click.command()
-@click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
+@click.option("--force", is_flag=True, help="Rebuild from scratch (every file parsed afresh), even if up to date.")
+@click.option("--verify", is_flag=True,
+              help="Check every byte and value of the index; rebuild it (exit 1) if damaged.")
 @common_options
 @click.pass_context
-def index(ctx: click.Context, force: bool) -> None:
+def index(ctx: click.Context, force: bool, verify: bool) -> int | None:
     """Build or refresh the index for the corpus.
 
     \b
-    Example:
+    Examples:
       citebot index --corpus ./seeds --force
+      citebot index --verify
     """
     started = time.perf_counter()
-    engine, _ = open_engine(ctx, force=force, progress=sys.stderr.isatty())
+    engine, _ = open_engine(ctx, force=force, clean=force)
+    if verify:
+        problems = engine.verify()
+        if problems:
+            for problem in problems:
+                click.echo(f"citebot: damaged: {problem}", err=True)
+            engine.repair()
+            click.echo(f"index was damaged and has been rebuilt: {engine.stats.documents} documents, "
+                       f"{engine.stats.paragraphs} paragraphs")
+            return 1
+        click.echo(f"index verified: {engine.stats.documents} documents, {engine.stats.paragraphs} paragraphs; "
+                   "every checksum and value is sound")
+        return 0
     s = engine.stats
     action = "built" if s.rebuilt else "reused (up to date)"
     line = (f"index {action}: {s.documents} documents, {s.paragraphs} paragraphs, "

@@ -74,15 +74,43 @@ def configure_logging(debug: bool, level: str = "WARNING") -> None:
     )
 
 
-def open_engine(ctx: click.Context, *, force: bool = False, progress: bool = False) -> tuple[Engine, Config]:
-    """Load (or build) the index for the configured corpus; exit 2 for a missing or empty corpus."""
-    from retrieval import CitebotError, Engine
+def corpus_and_index(ctx: click.Context, config: Config) -> tuple[Path, Path]:
+    """The corpus and index folders from the options or the config; usage errors for unusable values."""
+    corpus, index = option_value(ctx, "corpus"), option_value(ctx, "index")
+    if corpus is not None and not corpus.strip():
+        raise click.UsageError("--corpus is empty; name the folder that holds the documents")
+    if index is not None and not index.strip():
+        raise click.UsageError("--index is empty; name the folder to keep the index in")
+    corpus, index = Path(corpus or config.corpus_path), Path(index or config.index_path)
+    if index.exists() and not index.is_dir():
+        raise click.UsageError(f"--index must name a folder, but {index} is a file")
+    return corpus, index
+
+
+def notice(message: str) -> None:
+    """A one-line notice for a person waiting at a terminal (stderr, so stdout stays clean); else a log line."""
+    if sys.stderr.isatty():
+        click.echo(f"citebot: {message}", err=True)
+    else:
+        logging.getLogger("citebot").info(message)
+
+
+def open_engine(ctx: click.Context, *, force: bool = False, clean: bool = False,
+                progress: bool | None = None) -> tuple[Engine, Config]:
+    """Load (or build) the index for the configured corpus; exit 2 for a missing or empty corpus.
+
+    A build a question waits for is announced on a terminal (stderr), with a progress bar.
+    """
+    from retrieval import CitebotError, CorpusError, Engine
 
     config = load_config_from_ctx(ctx)
-    corpus = Path(option_value(ctx, "corpus") or config.corpus_path)
-    index = Path(option_value(ctx, "index") or config.index_path)
+    corpus, index = corpus_and_index(ctx, config)
+    progress = sys.stderr.isatty() if progress is None else progress
     try:
-        engine = Engine.open(corpus, index, config.settings, force=force, progress=progress)
-    except CitebotError as exc:
+        engine = Engine.open(corpus, index, config.settings, force=force, clean=clean, progress=progress,
+                             notify=notice)
+    except CorpusError as exc:
         raise click.UsageError(str(exc)) from None
+    except CitebotError as exc:
+        raise click.ClickException(str(exc)) from None
     return engine, config

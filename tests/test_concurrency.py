@@ -1,0 +1,67 @@
+"""Several real citebot processes on one index folder: one builds, the others wait, all answer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from retrieval.store import current_build
+
+from .support import REPO_ROOT, write_corpus
+
+QUESTION = "where are the Tomahawk launchers kept?"
+
+
+def make_corpus(folder: Path, files: int = 12) -> Path:
+    return write_corpus(folder, {
+        f"doc{i:02d}.txt": (f"Report {i}\n\nThe envoy for region {i} said the missiles would stay in storage.\n\n"
+                            f"Round {i} of the talks ended with an agreement to meet next month.\n")
+        for i in range(files)
+    } | {"tomahawk.txt": "Launchers\n\nThe Tomahawk launchers are kept in a hangar near the coast.\n"})
+
+
+def citebot(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "bot", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=REPO_ROOT)
+
+
+def finish(processes: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
+    results = []
+    for p in processes:
+        out, err = p.communicate(timeout=180)
+        results.append((p.returncode, out, err))
+    return results
+
+
+def assert_one_live_build(index: Path) -> None:
+    build = current_build(index)
+    assert build is not None and (build / "meta.json").exists()
+    assert [p.name for p in index.iterdir() if p.name.startswith("build-")] == [build.name]
+    assert not [p for p in index.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_concurrent_first_asks_all_answer(tmp_path):
+    corpus, index = make_corpus(tmp_path / "corpus"), tmp_path / "index"
+    results = finish([citebot("ask", QUESTION, "--json", "--corpus", str(corpus), "--index", str(index))
+                      for _ in range(6)])
+    for code, out, err in results:
+        assert code == 0, err
+        assert json.loads(out)["answered"] is True
+        assert "Traceback" not in err
+    assert_one_live_build(index)
+
+
+def test_forced_rebuilds_racing_asks(tmp_path):
+    corpus, index = make_corpus(tmp_path / "corpus"), tmp_path / "index"
+    common = ("--corpus", str(corpus), "--index", str(index))
+    assert finish([citebot("index", *common)])[0][0] == 0
+    processes = [citebot("index", "--force", *common) for _ in range(2)]
+    processes += [citebot("ask", QUESTION, "--json", *common) for _ in range(4)]
+    for code, out, err in finish(processes):
+        assert code == 0, err
+        assert "Traceback" not in err
+    assert_one_live_build(index)
+    code, out, err = finish([citebot("index", *common)])[0]
+    assert code == 0 and "reused (up to date)" in out
