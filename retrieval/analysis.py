@@ -35,6 +35,8 @@ _ABBREVIATIONS = (
     "jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun"
 ).split()
 
+_SENTENCE_MEMO = 4096  # paragraphs whose sentence spans are kept (Punkt costs ~0.1-0.3 ms a paragraph)
+
 ALIAS_PREFIX = "="  # canonical alias terms start with "=" which no token can
 
 
@@ -108,6 +110,7 @@ class Analyzer:
         # long-running bot does not grow with every new word it is asked.
         self._cache: dict[str, tuple[str | None, bool]] = {}
         self.memo_limit = memo_limit
+        self._sentence_memo: dict[str, tuple[tuple[int, int], ...]] = {}
         self._exact_alias: dict[str, str] = {}  # exact surface (acronyms) -> canonical
         self._stem_alias: dict[str, str] = {}  # stem -> canonical (case-insensitive)
         self._phrases: dict[str, list[tuple[tuple[str, ...], str, bool]]] = {}  # tag -> [(keys, canonical, exact)]
@@ -198,6 +201,19 @@ class Analyzer:
             i += 1
         return out
 
+    def term_set(self, text: str) -> set[str]:
+        """The distinct terms of ``text`` (``set(self.terms(text))``, analysing each distinct word once)."""
+        tokens = self._words(text.translate(_QUOTES))
+        lookup = self._lookup
+        found = set()
+        for token in set(tokens):
+            term, starts_phrase = lookup(token)
+            if starts_phrase:  # a multi-word alias needs the words in order
+                return set(self.terms(text))
+            if term is not None:
+                found.add(term)
+        return found
+
     def terms_with_spans(self, text: str) -> list[Term]:
         """Like :meth:`terms`, with the character span each term covers in ``text``."""
         spans = self._word_spans(text.translate(_QUOTES))
@@ -224,12 +240,19 @@ class Analyzer:
 
     def sentences(self, text: str) -> list[tuple[int, int]]:
         """Sentence spans of ``text`` (Punkt with abbreviations such as U.S., Mr., Dec.)."""
+        spans = self._sentence_memo.get(text)
+        if spans is not None:
+            return list(spans)
         if self._sentences is None:
             punkt = nltk_parts.modules().punkt
             params = punkt.PunktParameters()
             params.abbrev_types = set(_ABBREVIATIONS)
             self._sentences = punkt.PunktSentenceTokenizer(params)
-        return list(self._sentences.span_tokenize(text))
+        spans = tuple(self._sentences.span_tokenize(text))
+        if len(self._sentence_memo) >= _SENTENCE_MEMO:
+            self._sentence_memo.clear()
+        self._sentence_memo[text] = spans  # a bot cites the same paragraphs again and again
+        return list(spans)
 
     def fingerprint(self) -> str:
         """Changes whenever analysis would produce different terms."""

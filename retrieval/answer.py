@@ -40,21 +40,48 @@ class _Group:
     text: str
     vector: dict[str, float]
     also_in: list[ParagraphRef]
+    norm: float = 0.0
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+def _norm(vector: dict[str, float]) -> float:
+    return math.sqrt(sum(w * w for w in vector.values()))
+
+
+def _cosine(a: dict[str, float], b: dict[str, float], norm_a: float, norm_b: float) -> float:
+    if len(a) > len(b):
+        a, b = b, a
     dot = sum(w * b[t] for t, w in a.items() if t in b)
-    norm = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
+    norm = norm_a * norm_b
     return dot / norm if norm else 0.0
 
 
 def _term_vector(index: StoredIndex, analyzer: Analyzer, text: str) -> dict[str, float]:
-    n = index.n_paragraphs
+    weights = _weight_table(index)
     vector = {}
-    for term in set(analyzer.terms(text)):
-        term_id = index.term_ids.get(term)
-        vector[term] = term_weight(int(index.compiled.df[term_id]) if term_id is not None else 0, n)
+    for term in analyzer.term_set(text):
+        weight = weights.get(term)
+        if weight is None:
+            term_id = index.term_ids.get(term)
+            weight = term_weight(int(index.compiled.df[term_id]) if term_id is not None else 0, index.n_paragraphs)
+            if len(weights) >= _WEIGHT_MEMO:
+                weights.clear()
+            weights[term] = weight
+        vector[term] = weight
     return vector
+
+
+_WEIGHT_MEMO = 200_000  # terms whose weight is kept per index (one log each otherwise)
+_weight_tables: dict[int, tuple[StoredIndex, dict[str, float]]] = {}
+
+
+def _weight_table(index: StoredIndex) -> dict[str, float]:
+    """term -> weight memo for ``index`` (kept for the one or two indexes a process serves)."""
+    entry = _weight_tables.get(id(index))
+    if entry is None or entry[0] is not index:
+        if len(_weight_tables) >= 4:
+            _weight_tables.clear()
+        entry = _weight_tables[id(index)] = (index, {})
+    return entry[1]
 
 
 def merge_duplicates(index: StoredIndex, analyzer: Analyzer, hits: tuple[Hit, ...], wanted: int,
@@ -64,21 +91,22 @@ def merge_duplicates(index: StoredIndex, analyzer: Analyzer, hits: tuple[Hit, ..
     for hit in hits:
         text = index.paragraph_text(hit.paragraph_index)
         vector = _term_vector(index, analyzer, text)
+        norm = _norm(vector)
         for group in groups:
             sources = {group.hit.source, *(ref.source for ref in group.also_in)}
-            if hit.source not in sources and _cosine(group.vector, vector) >= threshold:
+            if hit.source not in sources and _cosine(group.vector, vector, group.norm, norm) >= threshold:
                 group.also_in.append(ParagraphRef(hit.source, hit.paragraph))
                 break
         else:
             if len(groups) < wanted:
-                groups.append(_Group(hit, text, vector, []))
+                groups.append(_Group(hit, text, vector, [], norm))
     return groups
 
 
 def _score_sentences(analyzer: Analyzer, text: str, weights: dict[str, float]) -> list[_Sentence]:
     sentences = []
     for position, (start, end) in enumerate(analyzer.sentences(text)):
-        found = {t.term for t in analyzer.terms_with_spans(text[start:end])} & weights.keys()
+        found = analyzer.term_set(text[start:end]) & weights.keys()
         sentences.append(_Sentence(start, end, sum(weights[t] for t in found), position))
     return sentences or [_Sentence(0, len(text), 0.0, 0)]
 

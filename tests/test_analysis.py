@@ -92,3 +92,19 @@ def test_fast_word_finder_splits_exactly_like_the_nltk_tokenizer():
     for text in texts:
         assert analyzer._words(text) == tokenizer.tokenize(text)
         assert analyzer._word_spans(text) == list(tokenizer.span_tokenize(text))
+
+
+def test_term_set_is_the_set_of_terms_with_aliases_and_phrases():
+    analyzer = Analyzer(AnalyzerSettings(aliases={"United Kingdom": ("UK", "Britain")}))
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.iterdir()) if path.is_file()]
+    texts += ["The United Kingdom and the UK's envoy", "U.S. officials in Britain", ""]
+    for text in texts:
+        assert analyzer.term_set(text) == set(analyzer.terms(text))
+
+
+def test_sentence_memo_returns_fresh_equal_lists():
+    analyzer = Analyzer()
+    text = "Mr. Smith arrived. He left on Jan. 5. Talks ended."
+    first = analyzer.sentences(text)
+    first.append((0, 0))  # a caller changing its list must not change the next answer
+    assert analyzer.sentences(text) == first[:-1] and len(first[:-1]) == 3
