@@ -147,8 +147,9 @@ _WORKER: FileProcessor | None = None
 
 def _init_worker(settings: Settings, cache_folder: str, config: str, reuse: bool, writable: bool) -> None:
     global _WORKER
-    _WORKER = FileProcessor(Analyzer(settings.analyzer), settings.corpus,
-                            FileCache(Path(cache_folder), config, writable), reuse)
+    # A build worker lives for one build: its memo may hold the whole vocabulary (stemming is the costly part).
+    analyzer = Analyzer(settings.analyzer, memo_limit=sys.maxsize)
+    _WORKER = FileProcessor(analyzer, settings.corpus, FileCache(Path(cache_folder), config, writable), reuse)
 
 
 def _work(task):
