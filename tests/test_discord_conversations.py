@@ -470,3 +470,15 @@ def _response(status: int) -> Any:
     response = Response()
     response.status = status
     return response
+
+
+async def test_a_deleted_message_the_bot_saw_and_did_not_answer_costs_no_request(engine):
+    client = make_client(engine)
+    channel = make_channel(guild=make_guild())
+    client.get_channel = lambda cid: channel if cid == channel.id else None
+    recent = discord.utils.time_snowflake(discord.utils.utcnow())
+    await client.lifecycle.on_delete([recent], channel.id, seen=[recent])  # cached, not in the registry
+    await client.lifecycle.on_delete([42], channel.id)  # from 2015: too old to look up
+    channel.history.assert_not_called()
+    await client.lifecycle.on_delete([recent], channel.id)  # unseen (e.g. before a restart): look it up
+    channel.history.assert_called_once()

@@ -398,10 +398,12 @@ class CitebotClient(discord.Client):
         await self.lifecycle.on_edit(payload)
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        await self.lifecycle.on_delete([payload.message_id])
+        seen = [payload.message_id] if payload.cached_message is not None else []
+        await self.lifecycle.on_delete([payload.message_id], payload.channel_id, seen)
 
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
-        await self.lifecycle.on_delete(sorted(payload.message_ids))
+        await self.lifecycle.on_delete(sorted(payload.message_ids), payload.channel_id,
+                                       [m.id for m in payload.cached_messages])
 
     async def sources_command(self, interaction: discord.Interaction) -> None:
         try:

@@ -13,12 +13,15 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.discord.buttons import QID
 from bot.discord.conversations import AnsweredQuestion, AnswerRegistry
 from bot.discord.threads import in_open_thread
 from bot.discord.views import say_ephemeral
@@ -30,6 +33,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REMOVE_ID = "citebot:remove:"
+RESTART_LOOKBACK = dt.timedelta(days=7)  # older deleted messages are not looked up after a restart
+HISTORY_SCAN = 50  # messages read after a deleted question to find the bot's reply
+THREAD_SCAN = 20
+_QID_IN_CUSTOM_ID = re.compile(rf"cb:(?:more|vote):(?P<qid>{QID}):.*")
 DELETED_THREAD_NAME = "question deleted"
 
 
@@ -107,7 +114,15 @@ class AnswerLifecycle:
             log.info("answer edited id=%s user=%s", record.qid, user)
 
     # --------------------------------------------------------------- deletes
-    async def on_delete(self, message_ids: Iterable[int]) -> None:
+    async def on_delete(self, message_ids: Iterable[int], channel_id: int | None = None,
+                        seen: Iterable[int] = ()) -> None:
+        """Delete the answers to the deleted messages ``message_ids`` (in ``channel_id``).
+
+        Answers this process gave are in the registry. A deleted message this
+        process never saw (``seen`` lists those it had cached) may have been
+        answered before a restart: Discord is asked for the bot's replies to it.
+        """
+        seen, unknown = set(seen), []
         for message_id in message_ids:
             record = self.registry.by_question(message_id)
             if record is not None:
@@ -116,6 +131,43 @@ class AnswerLifecycle:
             answer = self.registry.by_answer(message_id)
             if answer is not None:  # someone (a moderator) deleted the answer itself
                 self.registry.forget(answer)
+            elif message_id not in seen:
+                unknown.append(message_id)
+        if unknown and channel_id is not None:
+            await self._delete_earlier_answers(channel_id, unknown)
+
+    async def _delete_earlier_answers(self, channel_id: int, message_ids: list[int]) -> None:
+        """The bot's replies to ``message_ids`` from before a restart: found in the channel history
+        right after them (or in the thread opened on one, which has its id), deleted."""
+        me = self.client.user
+        now = discord.utils.utcnow()
+        wanted = {m for m in message_ids if now - discord.utils.snowflake_time(m) <= RESTART_LOOKBACK}
+        if me is None or not wanted:
+            return
+        for message_id in sorted(wanted):
+            thread = self.client.get_channel(message_id)
+            if isinstance(thread, discord.Thread) and thread.owner_id == me.id:
+                await self._delete_mine(thread, me.id, lambda m: True, limit=THREAD_SCAN)
+                await self._close_thread(thread.id)
+        channel = self.client.get_channel(channel_id) or self.client.get_partial_messageable(channel_id)
+        await self._delete_mine(channel, me.id, lambda m: m.reference is not None and m.reference.message_id in wanted,
+                                after=discord.Object(min(wanted)), limit=HISTORY_SCAN)
+
+    async def _delete_mine(self, channel: Any, me_id: int, match: Callable[[Any], bool], *, limit: int,
+                           after: Any = None) -> None:
+        """Delete the bot's messages in ``channel`` that ``match`` (and blank their questions' stored text)."""
+        try:
+            found = [m async for m in channel.history(limit=limit, after=after, oldest_first=after is not None)
+                     if m.author.id == me_id and match(m)]
+        except discord.HTTPException as exc:
+            log.debug("could not read channel %s to find answers to deleted questions: %s", channel.id, exc)
+            return
+        for message in found:
+            await in_open_thread(self.client, channel.id, message.delete, f"deleting answer {message.id}")
+            qid = question_id_in(message)
+            if qid is not None:
+                await self._redact_feedback(qid)
+            log.info("question deleted: answer %s from before a restart removed", message.id)
 
     async def remove_answer(self, answer_id: int, channel_id: int) -> None:
         """The 🗑 button: delete the answer message (and forget its question)."""
@@ -126,7 +178,7 @@ class AnswerLifecycle:
             self.registry.forget(record)
             if record.thread_id is not None:
                 await self._close_thread(record.thread_id)
-            await self._redact_feedback(record)
+            await self._redact_feedback(record.qid)
 
     async def _delete_answer(self, record: AnsweredQuestion) -> None:
         self.registry.forget(record)
@@ -134,7 +186,7 @@ class AnswerLifecycle:
         await in_open_thread(self.client, record.answer_channel_id, partial.delete, f"deleting answer {record.qid}")
         if record.thread_id is not None:
             await self._close_thread(record.thread_id)
-        await self._redact_feedback(record)
+        await self._redact_feedback(record.qid)
         log.info("question deleted: answer removed id=%s", record.qid)
 
     async def _close_thread(self, thread_id: int) -> None:
@@ -152,8 +204,18 @@ class AnswerLifecycle:
         except discord.HTTPException as exc:
             log.debug("could not rename thread %s: %s", thread_id, exc)
 
-    async def _redact_feedback(self, record: AnsweredQuestion) -> None:
+    async def _redact_feedback(self, qid: str) -> None:
         try:
-            await asyncio.get_running_loop().run_in_executor(None, self.client.state.redact_question, record.qid)
+            await asyncio.get_running_loop().run_in_executor(None, self.client.state.redact_question, qid)
         except Exception as exc:  # noqa: BLE001 - sqlite3.Error or StateError; the answer is deleted anyway
-            log.error("could not remove question %s from the state database: %s", record.qid, exc)
+            log.error("could not remove question %s from the state database: %s", qid, exc)
+
+
+def question_id_in(message: Any) -> str | None:
+    """The question id an answer message's buttons carry (``cb:more:<id>:…``, ``cb:vote:<id>:…``)."""
+    for row in getattr(message, "components", None) or []:
+        for item in getattr(row, "children", ()):
+            match = _QID_IN_CUSTOM_ID.fullmatch(getattr(item, "custom_id", None) or "")
+            if match:
+                return match["qid"]
+    return None

@@ -1,7 +1,7 @@
 """Conversations in the loopback Discord: replies, edits, deletes, threads, forum posts, message commands.
 
 REST: ``POST /channels/{id}/messages/{id}/threads`` (a public thread on a message; 403 when
-``deny_threads``), ``GET /channels/{id}/messages`` (history: ``limit``, ``before``),
+``deny_threads``), ``GET /channels/{id}/messages`` (history: ``limit``, ``before``, ``after``),
 ``PATCH``/``DELETE /channels/{id}`` (threads), and ``DELETE`` of a message (which dispatches
 MESSAGE_DELETE, as Discord does). Editing a message in an archived thread fails with 50083.
 
@@ -81,9 +81,13 @@ class ConversationMixin:
         cid = int(request.match_info["channel_id"])
         limit = min(int(request.query.get("limit", 50)), 100)
         before = int(request.query.get("before", 0)) or None
-        found = [m for mid, m in sorted(self.messages.items(), reverse=True)
-                 if int(m["channel_id"]) == cid and (before is None or mid < before)]
-        return self._json("GET history", found[:limit])
+        after = int(request.query.get("after", 0)) or None
+        mine = sorted((mid, m) for mid, m in self.messages.items() if int(m["channel_id"]) == cid)
+        if after is not None:  # the `limit` messages right after it, returned newest first like Discord
+            found = [m for mid, m in mine if mid > after][:limit][::-1]
+        else:
+            found = [m for mid, m in reversed(mine) if before is None or mid < before][:limit]
+        return self._json("GET history", found)
 
     async def _edit_channel(self, request: web.Request) -> web.Response:
         channel = self.extra_channels.get(int(request.match_info["channel_id"]))

@@ -3,6 +3,8 @@ the "Ask citebot" message command, edits, deletes and the 🗑 button, against `
 
 from __future__ import annotations
 
+from bot.discord.state import StateDB, database_path
+
 from .discord_server import FakeDiscord
 from .harness import TOMAHAWK_PARAGRAPH, buttons, embed_text, message_id_of, serving, unescape
 from .test_e2e_bot import assert_no_mentions, uid
@@ -217,4 +219,27 @@ async def test_the_remove_button_works_only_for_the_asker(discord_server, e2e_en
     assert "Only the person who asked" in server.interaction_messages(refused)[0]["content"]
     (deleted,) = server.ok("DELETE " + MESSAGE)
     assert int(deleted.params["message_id"]) == message_id_of(answer)
+    assert bot.errors == [] and server.unhandled == []
+
+
+async def test_deleting_a_question_answered_before_a_restart_deletes_the_answer(discord_server, e2e_engine,
+                                                                                state_dir):
+    server = discord_server
+    alice, bob = uid(server.add_user("alice")), uid(server.add_user("bob"))
+    async with serving(server, e2e_engine, state_dir, cooldown_seconds=0.0):
+        question = await server.send_mention(alice, US_TOMAHAWK)
+        answer = await answer_to(server, question)
+        other = await server.send_mention(bob, "who published the documents?")
+        await answer_to(server, other)
+        await server.quiet()
+    qid = buttons(answer.json)["More results"].split(":")[2]  # cb:more:<question id>:<shown>
+    async with serving(server, e2e_engine, state_dir) as bot:  # a new process: nothing in memory
+        await server.delete_message(question)
+        await server.wait_until(lambda: server.ok("DELETE " + MESSAGE), 10, "the answer deleted")
+        await server.quiet()
+        bot.assert_alive()
+    (deleted,) = server.ok("DELETE " + MESSAGE)  # that answer only, not the one to bob
+    assert int(deleted.params["message_id"]) == message_id_of(answer)
+    db = StateDB(database_path(state_dir))
+    assert db.answer(qid).question == ""  # the stored question text is gone too
     assert bot.errors == [] and server.unhandled == []
