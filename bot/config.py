@@ -81,6 +81,7 @@ _SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
         "boilerplate_patterns": ([str], list(DEFAULT_BOILERPLATE_PATTERNS)),
         "chrome_max_words": (int, CorpusSettings.chrome_max_words),
         "recurring_max_words": (int, CorpusSettings.recurring_max_words),
+        "title_weight": (int, CorpusSettings.title_weight),
     },
     "index": {"path": (str, ".citebot/index")},
     "analysis": {
@@ -119,6 +120,7 @@ _SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
 _RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("corpus", "chrome_max_words"): (0, 1000),
     ("corpus", "recurring_max_words"): (0, 1000),
+    ("corpus", "title_weight"): (0, 10),
     ("bm25", "k1"): (0.0, 100.0),
     ("bm25", "b"): (0.0, 1.0),
     ("bm25", "epsilon"): (0.0, 100.0),

@@ -20,13 +20,19 @@ from . import nltk_parts
 from .settings import AnalyzerSettings
 from .stopwords import ENGLISH_STOPWORDS
 
-ANALYZER_VERSION = "2"
+ANALYZER_VERSION = "3"  # 3: numbers and codes
 
 # One character in, one character out, so offsets stay valid for highlights.
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "′": "'", "`": "'", "“": '"', "”": '"', "„": '"', "″": '"'})
 
 # Acronyms with dots (U.S., U.S.A.) first, then words with inner apostrophes.
-_TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\w+(?:'\w+)*"
+_TOKEN_PATTERN = (
+    r"(?:[^\W\d_]\.){2,}"  # acronyms with dots: U.S., U.S.A.
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"  # thousands separators: 1,000 and 12,500.75
+    r"|\w*\d(?:\.\d+)+"  # decimals and versions: 2.38, 1.2.3, v2.4
+    r"|[^\W\d_]+-\d\w*"  # hyphenated codes: COVID-19, IL-6, HIV-1
+    r"|\w+(?:'\w+)*"  # words, with inner apostrophes
+)
 _TOKEN_FLAGS = re.UNICODE | re.MULTILINE | re.DOTALL  # RegexpTokenizer's defaults, spelled out
 
 _ABBREVIATIONS = (
@@ -36,6 +42,9 @@ _ABBREVIATIONS = (
 ).split()
 
 _SENTENCE_MEMO = 4096  # paragraphs whose sentence spans are kept (Punkt costs ~0.1-0.3 ms a paragraph)
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_CODE_RUNS = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+")
 
 ALIAS_PREFIX = "="  # canonical alias terms start with "=" which no token can
 
@@ -106,9 +115,9 @@ class Analyzer:
             self._stem = nltk_parts.modules().snowball.SnowballStemmer("english").stem
         self._stopwords = ENGLISH_STOPWORDS | {w.lower() for w in self.settings.extra_stopwords}
         self._sentences = None  # Punkt, made on first use: costly to import, and indexing never needs it
-        # Memo: surface token -> (term or None, may start a multi-word alias). Bounded so a
+        # Memo: surface token -> (term, a code's terms, or None; may start a multi-word alias). Bounded so a
         # long-running bot does not grow with every new word it is asked.
-        self._cache: dict[str, tuple[str | None, bool]] = {}
+        self._cache: dict[str, tuple[str | tuple[str, ...] | None, bool]] = {}
         self.memo_limit = memo_limit
         self._sentence_memo: dict[str, tuple[tuple[int, int], ...]] = {}
         self._exact_alias: dict[str, str] = {}  # exact surface (acronyms) -> canonical
@@ -149,8 +158,35 @@ class Analyzer:
         return tags
 
     # -- tokens --------------------------------------------------------------
-    def _analyze_token(self, token: str) -> tuple[str | None, bool]:
+    def _code_terms(self, folded: str) -> str | tuple[str, ...] | None:
+        """Terms of a token with digits: a number as one term, a code as itself and its parts.
+
+        "1,000" -> "1000"; "2.38" and "1.2.3" stay whole; "COVID-19", "covid19"
+        -> ("covid19", "covid", "19") so each written variant matches the others and
+        the code is found by its parts; "p16INK4a" -> ("p16ink4a", "16", "ink", "4").
+        """
+        lower = folded.lower()
+        if "," in lower:
+            return lower.replace(",", "")
+        if not _HAS_LETTER.search(lower):
+            return lower  # a plain number, decimal or version
+        whole = lower.replace("-", "")
+        parts = [whole]
+        for run in _CODE_RUNS.findall(lower):
+            if run[0].isdigit():
+                term = run
+            elif len(run) < 2 or run in self._stopwords:
+                continue
+            else:
+                term = self._stem(run)
+            if term not in parts:
+                parts.append(term)
+        return tuple(parts) if len(parts) > 1 else whole
+
+    def _analyze_token(self, token: str) -> tuple[str | tuple[str, ...] | None, bool]:
         folded = _strip_possessive(_fold(token))
+        if _HAS_DIGIT.search(folded) and not folded.isdigit():
+            return self._code_terms(folded), False
         lower = folded.lower()
         stem = self._stem(lower)  # once per distinct token: the caller memoises the result
         starts_phrase = bool(self._phrases) and bool(self._phrase_tags(folded, stem))
@@ -162,7 +198,7 @@ class Analyzer:
             return None, starts_phrase
         return self._stem_alias.get(stem, stem), starts_phrase
 
-    def _lookup(self, token: str) -> tuple[str | None, bool]:
+    def _lookup(self, token: str) -> tuple[str | tuple[str, ...] | None, bool]:
         info = self._cache.get(token)
         if info is None:
             info = self._analyze_token(token)
@@ -197,7 +233,10 @@ class Analyzer:
                     i += match[1]
                     continue
             if term is not None:
-                out.append(term)
+                if term.__class__ is str:
+                    out.append(term)
+                else:
+                    out.extend(term)
             i += 1
         return out
 
@@ -211,7 +250,10 @@ class Analyzer:
             if starts_phrase:  # a multi-word alias needs the words in order
                 return set(self.terms(text))
             if term is not None:
-                found.add(term)
+                if term.__class__ is str:
+                    found.add(term)
+                else:
+                    found.update(term)
         return found
 
     def terms_with_spans(self, text: str) -> list[Term]:
@@ -229,12 +271,18 @@ class Analyzer:
                     i += match[1]
                     continue
             if term is not None:
-                out.append(Term(term, spans[i][0], spans[i][1]))
+                if term.__class__ is str:
+                    out.append(Term(term, spans[i][0], spans[i][1]))
+                else:
+                    out.extend(Term(t, spans[i][0], spans[i][1]) for t in term)
             i += 1
         return out
 
-    def words(self, text: str) -> list[tuple[str, int, int, str | None]]:
-        """Each word of ``text`` as ``(surface, start, end, term)``; term is None for a stopword."""
+    def words(self, text: str) -> list[tuple[str, int, int, str | tuple[str, ...] | None]]:
+        """Each word of ``text`` as ``(surface, start, end, term)``.
+
+        ``term`` is None for a stopword, and a tuple for a code (the code, then its parts).
+        """
         spans = self._word_spans(text.translate(_QUOTES))
         return [(text[a:b], a, b, self._lookup(text[a:b].translate(_QUOTES))[0]) for a, b in spans]
 

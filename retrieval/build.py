@@ -62,8 +62,8 @@ class BuildReport:
 _HASH_LIKE = re.compile(r"^[0-9a-f_-]{8,}$|^[\W\d_]*$", re.IGNORECASE)
 
 
-def context_text(source: str, title: str | None, first_paragraph: str) -> str:
-    """What a file contributes to every paragraph's terms: its title and its file name's words.
+def context_text(source: str, title: str | None, first_paragraph: str, title_weight: int = 2) -> str:
+    """What a file adds to its first paragraph's terms: its title (``title_weight`` times) and file name's words.
 
     A title taken from the first sentence (no front matter or heading) is already
     in the text and is not added again; file-name parts that are ids or hashes
@@ -71,7 +71,7 @@ def context_text(source: str, title: str | None, first_paragraph: str) -> str:
     """
     parts = []
     if title and not first_paragraph.startswith(title.rstrip("…").strip()):
-        parts.append(title)
+        parts.extend([title] * title_weight)
     stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     words = [w for w in re.split(r"[\s_]+", stem.replace("-", " ")) if w and not _HASH_LIKE.match(w)]
     if words:
@@ -135,7 +135,8 @@ class FileProcessor:
             return sha, None, False
         pf = parse_file(source, text, self.corpus)
         del text
-        context = context_text(source, pf.title, pf.paragraphs[0] if pf.paragraphs else "")
+        context = context_text(source, pf.title, pf.paragraphs[0] if pf.paragraphs else "",
+                               self.corpus.title_weight)
         vocab, para_ptr, ids, tfs = tokenize_paragraphs(pf.paragraphs, self.analyzer, context)
         result = FileResult(pf.title, pf.date, pf.url, pf.paragraphs, vocab, para_ptr, ids, tfs)
         self.cache.put(sha, result)
@@ -367,7 +368,7 @@ def _build(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, sca
     del files, parsed, vocab
     phases["compile"] = time.perf_counter() - started
     words = count_words(p.text for d in documents for p in d.paragraphs)
-    words.update(count_words(context_text(d.source, d.title, d.paragraphs[0].text if d.paragraphs else "")
+    words.update(count_words(context_text(d.source, d.title, d.paragraphs[0].text if d.paragraphs else "", 1)
                              for d in documents))
     build = save(index_dir, fingerprint=fingerprint, terms=terms, compiled=compiled, documents=documents,
                  words=words)

@@ -28,7 +28,7 @@ class QuestionWord(NamedTuple):
     text: str
     start: int
     end: int
-    term: str | None  # None for a stopword
+    term: str | None  # None for a stopword; a code's whole form for a code
     name_like: bool  # capitalised inside the question, all capitals, or with digits
 
 
@@ -49,6 +49,8 @@ def question_words(analyzer: Analyzer, question: str) -> list[QuestionWord]:
     """The question's words with their terms and whether each looks like a name or code."""
     out = []
     for i, (text, start, end, term) in enumerate(analyzer.words(question)):
+        if term is not None and term.__class__ is not str:
+            term = term[0]  # a code: the code as written stands for it ("covid19" for COVID-19)
         sentence_start = i == 0 or question[:start].rstrip()[-1:] in ".?!:;\"'("
         out.append(QuestionWord(text, start, end, term, _name_like(text, sentence_start)))
     return out

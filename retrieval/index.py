@@ -166,7 +166,10 @@ class CompiledIndex:
             counts = {t: c * weights.get(t, 1.0) for t, c in counts.items()}
         if self.settings.variant != "plus":
             return counts, 0.0
-        return counts, float(sum(self._absent[t] * c for t, c in counts.items()))
+        absent, size = self._absent, len(self._absent)
+        if any(not 0 <= t < size for t in counts):
+            raise ValueError("query term id out of range")
+        return counts, float(sum(absent[t] * c for t, c in counts.items()))
 
     def _candidates(self, query: Sequence[int], weights: Mapping[int, float] | None = None
                     ) -> tuple[np.ndarray, np.ndarray, float, list[tuple[int, int]]]:

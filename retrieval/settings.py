@@ -40,6 +40,8 @@ class CorpusSettings:
     chrome_max_words: int = 4
     # Short lines (at most this many words) found in several documents are chrome.
     recurring_max_words: int = 12
+    # A document's title counts this many times among its first paragraph's words (0 = not at all).
+    title_weight: int = 2
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,9 @@ class AnalyzerSettings:
 
 @dataclass(frozen=True)
 class BM25Settings:
-    """BM25 parameters; defaults are rank-bm25's."""
+    """BM25 parameters; defaults are rank-bm25's (BM25Plus: idf stays positive, so tiny corpora answer)."""
 
-    variant: str = "okapi"  # okapi | l | plus (rank-bm25's BM25Okapi, BM25L, BM25Plus)
+    variant: str = "plus"  # okapi | l | plus (rank-bm25's BM25Okapi, BM25L, BM25Plus)
     k1: float = 1.5
     b: float = 0.75
     epsilon: float = 0.25  # okapi only: floor for negative idf, x mean idf

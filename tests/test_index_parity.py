@@ -54,7 +54,7 @@ def test_okapi_idf_quirks_on_a_tiny_corpus():
     # "common" is in exactly half the paragraphs: idf 0. "everywhere" is in all: its negative idf is
     # replaced by eps * mean idf, which is itself negative on this corpus (rank-bm25 does the same).
     corpus = [["common", "everywhere", "alpha"], ["common", "everywhere"], ["everywhere", "beta"], ["everywhere"]]
-    terms, compiled = compile_index(corpus, BM25Settings())
+    terms, compiled = compile_index(corpus, BM25Settings(variant="okapi"))
     idf = dict(zip(terms, compiled.idf.tolist()))
     assert idf["common"] == 0.0
     reference = BM25Okapi(corpus)
