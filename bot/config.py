@@ -40,6 +40,7 @@ class DiscordConfig:
     guild_ids: tuple[int, ...] = ()
     owner_ids: tuple[int, ...] = ()
     channel_ids: tuple[int, ...] = ()  # allowlist; empty = everywhere the bot can read
+    muted_channel_ids: tuple[int, ...] = ()  # never answered in (nor their threads); servers add theirs with /config
     allow_dms: bool = False
     message_content_intent: bool = False
     prefix: str = "!ask"

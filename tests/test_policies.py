@@ -6,7 +6,7 @@ import os
 import stat
 
 from bot.discord.policies import (
-    Cooldown, UserHasher, channel_allowed, extract_question, is_admin, load_salt, too_long,
+    Cooldown, UserHasher, channel_allowed, extract_question, load_salt, too_long,
 )
 from tests.fakes import FakeClock
 
@@ -71,10 +71,11 @@ def test_question_length() -> None:
     assert too_long("x" * 501, 500)
 
 
-def test_admin_is_owner_or_manage_server() -> None:
-    assert is_admin(1, (1,), manage_guild=False)
-    assert is_admin(2, (1,), manage_guild=True)
-    assert not is_admin(2, (1,), manage_guild=False)
+def test_muted_channels_and_their_threads_are_never_answered() -> None:
+    assert not channel_allowed([], 5, muted=[5])
+    assert not channel_allowed([5], 6, parent_id=5, muted=[5])
+    assert not channel_allowed([6], 6, parent_id=5, muted=[5])
+    assert channel_allowed([], 6, parent_id=7, muted=[5])
 
 
 def test_extract_question_from_mentions() -> None:

@@ -36,13 +36,13 @@ def answering_line(message: discord.Message) -> str:
 async def ask_about_message(client: CitebotClient, interaction: discord.Interaction, message: discord.Message,
                             qid: str) -> None:
     """Answer ``message``'s text as a question, publicly, for the user who ran the command."""
-    cfg = client.config.discord
+    cfg = client.guild_config(interaction.guild)
     if interaction.guild is None and not cfg.allow_dms:
         await say_ephemeral(interaction, "I only answer questions in servers.")
         return
     if interaction.guild is not None and not channel_allowed(
             (*cfg.channel_ids, *cfg.forum_channel_ids), interaction.channel_id,
-            getattr(interaction.channel, "parent_id", None)):
+            getattr(interaction.channel, "parent_id", None), cfg.muted_channel_ids):
         await say_ephemeral(interaction, "I don't answer questions in this channel.")
         return
     me = client.user
@@ -53,14 +53,14 @@ async def ask_about_message(client: CitebotClient, interaction: discord.Interact
     if not question:
         await say_ephemeral(interaction, "That message has no text I could answer.")
         return
-    notice = client._gate(question, interaction.user.id)
+    notice = client._gate(question, interaction.user.id, cfg=cfg)
     if notice:
         await say_ephemeral(interaction, notice)
         return
     await interaction.response.defer(thinking=True)
     user = client.hash_user(interaction.user.id)
-    answer = await client.ask_engine(question, None, qid=qid, user=user, channel=interaction.channel_id,
-                                     command="menu")
+    answer = await client.ask_engine(question, cfg.results_per_page, qid=qid, user=user,
+                                     channel=interaction.channel_id, command="menu")
     reply = client.answer_reply(answer, interaction.user.id, qid)
     sent = await interaction.followup.send(answering_line(message), wait=True, **reply)
     if "view" in reply:

@@ -38,7 +38,8 @@ QID = r"[0-9a-f]{8,32}"
 PRUNE_EVERY_SECONDS = 3600.0
 
 
-class MoreResultsButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"cb:more:(?P<qid>{QID}):(?P<shown>\d{{1,3}})"):
+class MoreResultsButton(discord.ui.DynamicItem[discord.ui.Button],
+                        template=rf"cb:more:(?P<qid>{QID}):(?P<shown>\d{{1,3}})"):
     """The next page of citations (for the asker only)."""
 
     def __init__(self, question_id: str, shown: int, *, disabled: bool = False):

@@ -32,9 +32,12 @@ from bot.discord.conversations import AnsweredQuestion, AnswerRegistry, Conversa
     is_citebot_thread
 from bot.discord.edits import AnswerLifecycle, RemoveAnswerButton
 from bot.discord.buttons import DYNAMIC_ITEMS, AnswerButtons
+from bot.discord.config_commands import build_config_group
+from bot.discord.guild_settings import GuildSettings
+from bot.discord.reindex import IndexWatcher, Reindexer
 from bot.discord.permissions import MissingPermissionLog, ReplyPlan, plan_for_channel
 from bot.discord.render_text import answer_text, no_answer_text
-from bot.discord.policies import Cooldown, UserHasher, channel_allowed, extract_question, is_admin, too_long
+from bot.discord.policies import Cooldown, UserHasher, channel_allowed, extract_question, too_long
 from bot.discord.sync import sync_commands
 from bot.discord.threads import open_answer_thread
 from bot.discord.state import AnswerRecord, StateDB
@@ -42,7 +45,6 @@ from bot.discord.views import NO_MENTIONS, PagesView, apologise_after_defer, say
 from bot.engine_holder import EngineHolder
 from bot.followup import SMALL_TALK_REPLY, following_up_on
 from retrieval import is_small_talk
-from retrieval.errors import CitebotError
 from retrieval.models import Answer
 
 __all__ = ["CitebotClient", "EngineHolder", "MORE_PAGES", "build_intents"]
@@ -75,6 +77,7 @@ class CitebotClient(discord.Client):
                  feedback: bool | None = None, hash_user: Callable[[int], str] | None = None,
                  clock: Callable[[], float] = time.monotonic, state_dir: str | Path | None = None,
                  state: StateDB | None = None, wall_clock: Callable[[], float] = time.time,
+                 index_dir: str | Path | None = None, load_index: Callable[[], Any] | None = None,
                  force_sync: bool = False, **options: Any):
         cfg = config.discord
         options.setdefault("intents", build_intents(cfg))
@@ -95,10 +98,16 @@ class CitebotClient(discord.Client):
         self.state = state if state is not None else StateDB(":memory:", clock=wall_clock)
         self.answer_buttons = AnswerButtons(self.state, hash_user=self.hash_user, lifetime=cfg.view_timeout_seconds,
                                             votes=self.feedback, clock=wall_clock, keep=RemoveAnswerButton.rebuild)
+        self.guild_settings = GuildSettings(self.state, cfg)  # per-server overrides of the TOML defaults
+        self._cooldowns: dict[tuple[int, float], Cooldown] = {}
+        self._clock = clock
         self._timers: set[asyncio.TimerHandle] = set()
         self._background: set[asyncio.Task] = set()
         self.force_sync = force_sync
-        self._reindex_lock = asyncio.Lock()
+        self.reindexer = Reindexer(self, reindex, clock=clock)
+        self.index_watcher: IndexWatcher | None = None
+        if index_dir is not None and load_index is not None and cfg.index_watch_seconds > 0:
+            self.index_watcher = IndexWatcher(index_dir, load_index, holder, cfg.index_watch_seconds)
         self.clock = clock
         self.registry = AnswerRegistry()
         self.finder = ConversationFinder(self.registry, cfg.forum_channel_ids)
@@ -120,15 +129,34 @@ class CitebotClient(discord.Client):
         async def sources(interaction: discord.Interaction) -> None:
             await self.sources_command(interaction)
 
-        @self.tree.command(name="reindex", description="Rebuild the search index from the corpus (admins only)")
+        @self.tree.command(name="reindex", description="Rebuild the search index from the corpus (bot operators)")
+        @app_commands.default_permissions()  # hidden from all but server admins; the handler checks owner_ids
         async def reindex(interaction: discord.Interaction) -> None:
             await self.reindex_command(interaction)
+
+        self.tree.add_command(build_config_group(self))
 
         @self.tree.context_menu(name=MENU_NAME)
         async def ask_citebot(interaction: discord.Interaction, message: discord.Message) -> None:
             await self.ask_menu_command(interaction, message)
 
+    def guild_config(self, guild: Any) -> DiscordConfig:
+        """The ``[discord]`` settings that apply in ``guild`` (a Guild, its id, or None for DMs)."""
+        guild_id = guild if isinstance(guild, int) or guild is None else guild.id
+        return self.guild_settings.config_for(guild_id)
+
+    def cooldown_for(self, cfg: DiscordConfig) -> Cooldown:
+        """The cooldown for a server's settings (servers with the default settings share ``self.cooldown``)."""
+        key = (cfg.cooldown_questions, cfg.cooldown_seconds)
+        if key == (self.config.discord.cooldown_questions, self.config.discord.cooldown_seconds):
+            return self.cooldown
+        if key not in self._cooldowns:
+            self._cooldowns[key] = Cooldown(*key, clock=self._clock)
+        return self._cooldowns[key]
+
     async def setup_hook(self) -> None:
+        if self.index_watcher is not None:
+            self.spawn(self.index_watcher.run())
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
@@ -142,13 +170,14 @@ class CitebotClient(discord.Client):
         return (f"Ask me a question after the mention, e.g. \"@{name} what did the US say about Tomahawk "
                 "missiles?\", or use `/ask`.")
 
-    def _gate(self, question: str, user_id: int, *, limit_notices: bool = False) -> str | None:
+    def _gate(self, question: str, user_id: int, *, limit_notices: bool = False,
+              cfg: DiscordConfig | None = None) -> str | None:
         """A notice for a question that won't be answered now, "" to stay silent, or None to answer.
 
         With ``limit_notices`` (the mention path, where every notice is a channel message)
         a user gets at most one "how to ask"/"too long" notice per window.
         """
-        cfg = self.config.discord
+        cfg = cfg or self.config.discord
         notice = None
         if not question:
             notice = self.usage_hint()
@@ -157,7 +186,7 @@ class CitebotClient(discord.Client):
                       f"{cfg.max_question_chars} characters.")
         if notice is not None:
             return "" if limit_notices and self.notices.hit(user_id) else notice
-        wait = self.cooldown.hit(user_id)
+        wait = self.cooldown_for(cfg).hit(user_id)
         if wait:
             return f"One question at a time, please: you can ask again in {math.ceil(wait)} s."
         return None
@@ -243,7 +272,7 @@ class CitebotClient(discord.Client):
         me = self.user
         if me is None or message.author.bot or message.author.id == me.id:
             return None
-        cfg = self.config.discord
+        cfg = self.guild_config(message.guild)
         forum_question = forum_post_question(message, cfg.forum_channel_ids)
         if forum_question is not None:
             return " ".join(forum_question.replace(f"<@{me.id}>", " ").replace(f"<@!{me.id}>", " ").split()), "forum"
@@ -268,7 +297,7 @@ class CitebotClient(discord.Client):
         if question is None:
             return None
         parent_id = getattr(message.channel, "parent_id", None)
-        if not channel_allowed(cfg.channel_ids, message.channel.id, parent_id) and \
+        if not channel_allowed(cfg.channel_ids, message.channel.id, parent_id, cfg.muted_channel_ids) and \
                 parent_id not in cfg.forum_channel_ids:
             return None
         return question, command
@@ -302,29 +331,33 @@ class CitebotClient(discord.Client):
                 kwargs["reference"] = reference
             return await message.channel.send(content, **kwargs)
 
+        cfg = self.guild_config(message.guild)
+        cooldown = self.cooldown_for(cfg)
         try:
-            if command == "dm" and not self.config.discord.allow_dms:
-                if not self.cooldown.hit(message.author.id):
+            if command == "dm" and not cfg.allow_dms:
+                if not cooldown.hit(message.author.id):
                     await send("I only answer questions in servers.")
                 return
-            conversation = None if command == "forum" else await self.finder.find(message, self.user.id)
+            conversation = None if command == "forum" else await self.finder.find(
+                message, self.user.id, forum_ids=cfg.forum_channel_ids)
             if command == "reply" and (conversation is None or conversation.kind != "reply"):
                 return  # a reply between people, read thanks to the intent: not for the bot
             if conversation is not None and is_small_talk(question):  # "thanks!" in a conversation: no search
-                if self.config.discord.acknowledge_small_talk and not self.cooldown.hit(message.author.id):
+                if cfg.acknowledge_small_talk and not cooldown.hit(message.author.id):
                     await send(SMALL_TALK_REPLY)
                 return
-            notice = self._gate(question, message.author.id, limit_notices=True)
+            notice = self._gate(question, message.author.id, limit_notices=True, cfg=cfg)
             if notice is not None:
                 if notice:
                     await send(render.notice(notice))
                 return
             thread = None
-            if self.config.discord.answer_in_thread and conversation is None and command in ("mention", "prefix"):
+            if cfg.answer_in_thread and conversation is None and command in ("mention", "prefix"):
                 thread = await open_answer_thread(message, question)
             async with (thread or message.channel).typing():
-                answer = await self.ask_engine(question, None, qid=qid, user=user, channel=message.channel.id,
-                                               command=command, context=conversation.previous if conversation else None)
+                answer = await self.ask_engine(question, cfg.results_per_page, qid=qid, user=user,
+                                               channel=message.channel.id, command=command,
+                                               context=conversation.previous if conversation else None)
             reply = self.answer_reply(answer, message.author.id, qid, embeds=plan.embeds,
                                       link=message.jump_url if thread else None)
             sent = await (thread.send(**reply) if thread is not None else send(**reply))
@@ -347,7 +380,7 @@ class CitebotClient(discord.Client):
 
     # ------------------------------------------------------------ app commands
     async def ask_command(self, interaction: discord.Interaction, question: str, results: int | None = None) -> None:
-        cfg = self.config.discord
+        cfg = self.guild_config(interaction.guild)
         qid, user = new_question_id(), self.hash_user(interaction.user.id)
         deferred = False
         try:
@@ -355,18 +388,19 @@ class CitebotClient(discord.Client):
                 await say_ephemeral(interaction, "I only answer questions in servers.")
                 return
             if interaction.guild is not None and not channel_allowed(
-                    cfg.channel_ids, interaction.channel_id, getattr(interaction.channel, "parent_id", None)):
-                await say_ephemeral(interaction, self._where_allowed(interaction.guild, cfg.channel_ids))
+                    cfg.channel_ids, interaction.channel_id, getattr(interaction.channel, "parent_id", None),
+                    cfg.muted_channel_ids):
+                await say_ephemeral(interaction, self._where_allowed(interaction.guild, cfg))
                 return
             question = " ".join((question or "").split())
-            notice = self._gate(question, interaction.user.id)
+            notice = self._gate(question, interaction.user.id, cfg=cfg)
             if notice:
                 await say_ephemeral(interaction, notice)
                 return
             await interaction.response.defer(thinking=True)
             deferred = True
-            answer = await self.ask_engine(question, results, qid=qid, user=user, channel=interaction.channel_id,
-                                           command="/ask")
+            answer = await self.ask_engine(question, results or cfg.results_per_page, qid=qid, user=user,
+                                           channel=interaction.channel_id, command="/ask")
             reply = self.answer_reply(answer, interaction.user.id, qid)
             sent = await interaction.followup.send(wait=True, **reply)
             if "view" in reply:
@@ -376,11 +410,12 @@ class CitebotClient(discord.Client):
             await self._apologise(functools.partial(apologise_after_defer, interaction, public_defer=deferred), qid)
 
     @staticmethod
-    def _where_allowed(guild: discord.Guild, channel_ids: Iterable[int]) -> str:
-        """The refusal for a channel outside the allowlist, naming only this server's allowed channels."""
-        here = [c for c in channel_ids if guild.get_channel_or_thread(c) is not None]
+    def _where_allowed(guild: discord.Guild, cfg: DiscordConfig) -> str:
+        """The refusal for a channel the bot doesn't answer in, naming only this server's allowed channels."""
+        here = [c for c in cfg.channel_ids if guild.get_channel_or_thread(c) is not None
+                and c not in cfg.muted_channel_ids]
         if not here:
-            return "I don't answer questions in this server's channels."
+            return "I don't answer questions in this channel."
         return "I only answer questions in " + ", ".join(f"<#{c}>" for c in here) + "."
 
     async def ask_menu_command(self, interaction: discord.Interaction, message: discord.Message) -> None:
@@ -422,39 +457,8 @@ class CitebotClient(discord.Client):
             await self._apologise(functools.partial(say_ephemeral, interaction), "sources")
 
     async def reindex_command(self, interaction: discord.Interaction) -> None:
-        cfg, user = self.config.discord, self.hash_user(interaction.user.id)
-        manage_guild = interaction.guild is not None and interaction.permissions.manage_guild
-        if not is_admin(interaction.user.id, cfg.owner_ids, manage_guild):
-            log.info("reindex refused user=%s", user)
-            await say_ephemeral(interaction, "Sorry, only the bot's owners or members with the Manage Server "
-                                               "permission can rebuild the index.")
-            return
-        if self.reindex is None:
-            await say_ephemeral(interaction, "Reindexing isn't available in this deployment.")
-            return
-        if self._reindex_lock.locked():
-            await say_ephemeral(interaction, "A reindex is already running; questions are still being answered.")
-            return
-        async with self._reindex_lock:
-            try:
-                await interaction.response.defer(ephemeral=True, thinking=True)
-                started = time.perf_counter()
-                engine = await asyncio.get_running_loop().run_in_executor(None, self.reindex)
-                self.holder.swap(engine)
-                seconds = time.perf_counter() - started
-                stats = engine.stats
-                log.info("reindexed user=%s documents=%s paragraphs=%s seconds=%.1f", user, stats.documents,
-                         stats.paragraphs, seconds)
-                await say_ephemeral(interaction, f"Reindexed: {stats.documents} documents, {stats.paragraphs} "
-                                                   f"paragraphs in {seconds:.1f} s ({stats.parsed} files parsed, "
-                                                   f"{stats.reused} unchanged).")
-            except CitebotError as exc:
-                log.error("reindex failed user=%s: %s", user, exc)
-                await say_ephemeral(interaction, render.fit_plain(f"Reindex failed, the previous index stays in "
-                                                                    f"use: {exc}", 1900))
-            except Exception:
-                log.exception("reindex failed user=%s command=/reindex", user)
-                await self._apologise(functools.partial(say_ephemeral, interaction), "reindex")
+        """/reindex (bot/discord/reindex.py): operators only, with a cooldown and progress."""
+        await self.reindexer.command(interaction)
 
     async def _on_app_command_error(self, interaction: discord.Interaction,
                                     error: app_commands.AppCommandError) -> None:

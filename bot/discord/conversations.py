@@ -164,7 +164,9 @@ class ConversationFinder:
         self.registry = registry
         self.forum_ids = tuple(forum_ids)
 
-    async def find(self, message: Any, me_id: int) -> Conversation | None:
+    async def find(self, message: Any, me_id: int, forum_ids: Iterable[int] | None = None) -> Conversation | None:
+        """The conversation ``message`` continues, if any (``forum_ids``: the server's, default the bot's)."""
+        forum_ids = self.forum_ids if forum_ids is None else tuple(forum_ids)
         if message.reference is not None and message.reference.message_id is not None:
             known = self.registry.by_answer(message.reference.message_id)
             if known is not None:  # answered by this process: no fetch needed
@@ -174,7 +176,7 @@ class ConversationFinder:
             if question is not None:
                 return Conversation("reply", await self.reply_chain(replied, question, me_id))
         channel = message.channel
-        if is_citebot_thread(channel, me_id, self.forum_ids):
+        if is_citebot_thread(channel, me_id, forum_ids):
             return Conversation("thread", await self.history_questions(channel, message, me_id))
         if message.guild is None:
             return Conversation("dm", await self.history_questions(channel, message, me_id, idle=DM_IDLE))

@@ -57,19 +57,21 @@ class Cooldown:
             del self._buckets[user_id]
 
 
-def channel_allowed(allowlist: Iterable[int], channel_id: int | None, parent_id: int | None = None) -> bool:
-    """Whether a guild channel (or a thread of one) may be answered in; empty = everywhere."""
+def channel_allowed(allowlist: Iterable[int], channel_id: int | None, parent_id: int | None = None,
+                    muted: Iterable[int] = ()) -> bool:
+    """Whether a guild channel (or a thread of one) may be answered in; empty allowlist = everywhere.
+
+    A muted channel (or a thread of one) never is, whatever the allowlist says.
+    """
+    muted = set(muted)
+    if channel_id in muted or (parent_id is not None and parent_id in muted):
+        return False
     allowed = set(allowlist)
     return not allowed or channel_id in allowed or (parent_id is not None and parent_id in allowed)
 
 
 def too_long(question: str, max_chars: int) -> bool:
     return len(question) > max_chars
-
-
-def is_admin(user_id: int, owner_ids: Iterable[int], manage_guild: bool) -> bool:
-    """Configured owners, or anyone with the Manage Server permission."""
-    return user_id in set(owner_ids) or bool(manage_guild)
 
 
 def extract_question(content: str, bot_id: int, *, role_ids: Iterable[int] = (), prefix: str | None = None,

@@ -74,6 +74,14 @@ def reindexer(config: Config, corpus: str | Path | None = None, index: str | Pat
     return lambda: Engine.open(corpus, index, config.settings, force=True)
 
 
+def index_options(config: Config, corpus: str | Path | None = None, index: str | Path | None = None
+                  ) -> dict[str, Any]:
+    """Client keyword arguments for /reindex and for serving a rebuild made by another process."""
+    corpus, index = Path(corpus or config.corpus_path), Path(index or config.index_path)
+    return {"reindex": reindexer(config, corpus, index), "index_dir": index,
+            "load_index": lambda: Engine.open(corpus, index, config.settings)}
+
+
 def bot_dependencies(config: Config, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The state database, user hasher and reindexer the config asks for (client keyword arguments)."""
     cfg = config.discord
@@ -83,7 +91,7 @@ def bot_dependencies(config: Config, environ: Mapping[str, str] | None = None) -
         "state": StateDB(database_path(state_dir)),
         "hash_user": UserHasher(salt),
         "state_dir": state_dir,
-        "reindex": reindexer(config),
+        **index_options(config),
     }
 
 
@@ -159,10 +167,10 @@ def serve_command(ctx: click.Context, sync_commands: bool) -> None:
     _setup_logging(bool(option_value(ctx, "debug")), config, token)
     engine, config = open_engine(ctx, progress=sys.stderr.isatty())  # before connecting
     log.info("index ready: %s documents, %s paragraphs", engine.stats.documents, engine.stats.paragraphs)
-    reindex = reindexer(config, option_value(ctx, "corpus"), option_value(ctx, "index"))
+    indexes = index_options(config, option_value(ctx, "corpus"), option_value(ctx, "index"))
     try:
-        asyncio.run(run_bot(EngineHolder(engine), config, token, reindex=reindex, force_sync=sync_commands,
-                            handle_sigterm=True))
+        asyncio.run(run_bot(EngineHolder(engine), config, token, force_sync=sync_commands, handle_sigterm=True,
+                            **indexes))
     except discord.LoginFailure:
         raise BotSetupError(f"Discord rejected the token in {config.discord.token_env}; reset it on your "
                             f"application's Bot page at {PORTAL_URL} and try again") from None
