@@ -482,3 +482,20 @@ async def test_a_deleted_message_the_bot_saw_and_did_not_answer_costs_no_request
     channel.history.assert_not_called()
     await client.lifecycle.on_delete([recent], channel.id)  # unseen (e.g. before a restart): look it up
     channel.history.assert_called_once()
+
+
+async def test_editing_a_question_answered_in_a_thread_renames_the_thread(engine):
+    client = make_client(engine, answer_in_thread=True)
+    message = mention(US_TOMAHAWK)
+    set_permissions(message.channel, create_public_threads=True, send_messages_in_threads=True)
+    thread = message.create_thread.return_value = make_thread()
+    message.jump_url = "https://discord.com/channels/1/2/3"
+    await client.on_message(message)
+    record = client.registry.by_question(message.id)
+    client.get_partial_messageable = PartialChannels()
+    client.get_channel = lambda cid: thread if cid == thread.id else None
+    message.content = f"<@{BOT_ID}> who published the documents?"
+    await client.on_raw_message_edit(raw_update(message))
+    edit = client.get_partial_messageable.message(thread.id, record.answer_id).edit
+    assert embed_of(edit.await_args.kwargs)["url"] == message.jump_url
+    thread.edit.assert_awaited_once_with(name="who published the documents?")

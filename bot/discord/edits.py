@@ -16,14 +16,15 @@ import asyncio
 import datetime as dt
 import logging
 import re
+import secrets
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.discord.buttons import QID
-from bot.discord.conversations import AnsweredQuestion, AnswerRegistry
-from bot.discord.threads import in_open_thread
+from bot.discord.conversations import AnsweredQuestion, AnswerRegistry, answered_question
+from bot.discord.threads import in_open_thread, thread_name
 from bot.discord.views import say_ephemeral
 from retrieval import is_small_talk
 
@@ -82,10 +83,12 @@ class AnswerLifecycle:
 
     # ----------------------------------------------------------------- edits
     async def on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        message = payload.message
         record = self.registry.by_question(payload.message_id)
+        if record is None and payload.cached_message is None:  # maybe answered before a restart
+            record = await self._recover(message)
         if record is None or not record.editable:
             return
-        message = payload.message
         if message.author.id != record.asker_id:
             return
         window = self.client.config.discord.edit_window_seconds
@@ -100,7 +103,10 @@ class AnswerLifecycle:
         user = self.client.hash_user(record.asker_id)
         answer = await self.client.ask_engine(question, None, qid=record.qid, user=user, channel=record.channel_id,
                                               command="edit", context=record.context)
-        reply = self.client.answer_reply(answer, record.asker_id, record.qid)
+        thread = self.client.get_channel(record.thread_id) if record.thread_id is not None else None
+        reply = self.client.answer_reply(answer, record.asker_id, record.qid,
+                                         embeds=self.client.reply_plan(thread or message.channel).embeds,
+                                         link=message.jump_url if thread is not None else None)
         partial = self.client.get_partial_messageable(record.answer_channel_id).get_partial_message(record.answer_id)
         edited: list[Any] = []
 
@@ -112,6 +118,50 @@ class AnswerLifecycle:
             if "view" in reply and edited:
                 reply["view"].message = edited[0]
             log.info("answer edited id=%s user=%s", record.qid, user)
+            if isinstance(thread, discord.Thread):  # the thread is named after the question: rename it too
+                try:
+                    await thread.edit(name=thread_name(question))
+                except discord.HTTPException as exc:
+                    log.debug("could not rename thread %s: %s", thread.id, exc)
+
+    async def _recover(self, message: discord.Message) -> AnsweredQuestion | None:
+        """The answer to ``message`` from before a restart, read back from Discord (None if none).
+
+        Only a message still addressed to the bot and young enough to be edited
+        costs a request: the bot's reply right after it (or in the thread opened on it).
+        """
+        me = self.client.user
+        window = self.client.config.discord.edit_window_seconds
+        age = (discord.utils.utcnow() - message.created_at).total_seconds()
+        if me is None or age > window or self.client.edited_question(message) is None:
+            return None
+        thread = self.client.get_channel(message.id)
+        if isinstance(thread, discord.Thread) and thread.owner_id == me.id:
+            found = await self._first_mine(thread, me.id, lambda m: True)
+        else:
+            found = await self._first_mine(message.channel, me.id, lambda m: m.reference is not None
+                                           and m.reference.message_id == message.id, after=message)
+        question = answered_question(found, me.id) if found is not None else None
+        if found is None or question is None:
+            return None
+        conversation = await self.client.finder.find(message, me.id)
+        record = AnsweredQuestion(
+            question_id=message.id, channel_id=message.channel.id, asker_id=message.author.id, question=question,
+            context=conversation.previous if conversation else (), answer_id=found.id,
+            answer_channel_id=found.channel.id, qid=question_id_in(found) or secrets.token_hex(4),
+            asked_at=self.clock() - age, thread_id=thread.id if isinstance(thread, discord.Thread) else None)
+        self.registry.add(record)
+        return record
+
+    async def _first_mine(self, channel: Any, me_id: int, match: Callable[[Any], bool], *, after: Any = None
+                          ) -> Any | None:
+        try:
+            async for m in channel.history(limit=THREAD_SCAN, after=after, oldest_first=True):
+                if m.author.id == me_id and match(m):
+                    return m
+        except discord.HTTPException as exc:
+            log.debug("could not read channel %s to find an earlier answer: %s", channel.id, exc)
+        return None
 
     # --------------------------------------------------------------- deletes
     async def on_delete(self, message_ids: Iterable[int], channel_id: int | None = None,

@@ -243,3 +243,22 @@ async def test_deleting_a_question_answered_before_a_restart_deletes_the_answer(
     db = StateDB(database_path(state_dir))
     assert db.answer(qid).question == ""  # the stored question text is gone too
     assert bot.errors == [] and server.unhandled == []
+
+
+async def test_editing_a_question_answered_before_a_restart_edits_the_answer(discord_server, e2e_engine, state_dir):
+    server = discord_server
+    alice = uid(server.add_user("alice"))
+    async with serving(server, e2e_engine, state_dir):
+        question = await server.send_mention(alice, "what did Putin say about Crimea?")
+        answer_id = message_id_of(await answer_to(server, question))
+        await server.quiet()
+    async with serving(server, e2e_engine, state_dir) as bot:  # a new process: nothing in memory
+        await server.edit_message(question, f"<@{server.world.bot_user_id}> {US_TOMAHAWK}")
+        (edit,) = await server.wait_until(
+            lambda: [r for r in server.ok("PATCH " + MESSAGE) if r.params["message_id"] == str(answer_id)], 10,
+            "the edited answer")
+        await server.quiet()
+        bot.assert_alive()
+    assert edit.json["embeds"][0]["title"] == US_TOMAHAWK
+    assert TOMAHAWK_PARAGRAPH in unescape(embed_text(edit.json))
+    assert bot.errors == [] and server.unhandled == []
