@@ -81,8 +81,10 @@ _SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
         "path": (str, "seeds"),
         "boilerplate_patterns": ([str], list(DEFAULT_BOILERPLATE_PATTERNS)),
         "chrome_max_words": (int, CorpusSettings.chrome_max_words),
-        "recurring_max_words": (int, CorpusSettings.recurring_max_words),
         "title_weight": (int, CorpusSettings.title_weight),
+        "max_file_mb": (float, CorpusSettings.max_file_mb),
+        "follow_outside_links": (bool, CorpusSettings.follow_outside_links),
+        "max_paragraph_chars": (int, CorpusSettings.max_paragraph_chars),
     },
     "index": {"path": (str, ".citebot/index")},
     "analysis": {
@@ -120,8 +122,9 @@ _SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
 
 _RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("corpus", "chrome_max_words"): (0, 1000),
-    ("corpus", "recurring_max_words"): (0, 1000),
     ("corpus", "title_weight"): (0, 10),
+    ("corpus", "max_file_mb"): (0.001, 1_000_000.0),
+    ("corpus", "max_paragraph_chars"): (200, 10_000_000),
     ("bm25", "k1"): (0.0, 100.0),
     ("bm25", "b"): (0.0, 1.0),
     ("bm25", "epsilon"): (0.0, 100.0),
@@ -240,7 +243,9 @@ def config_from_dict(raw: dict[str, Any], source: str | None = None) -> Config:
         corpus=CorpusSettings(
             boilerplate_patterns=tuple(corpus["boilerplate_patterns"]),
             chrome_max_words=corpus["chrome_max_words"],
-            recurring_max_words=corpus["recurring_max_words"],
+            max_file_mb=corpus["max_file_mb"],
+            follow_outside_links=corpus["follow_outside_links"],
+            max_paragraph_chars=corpus["max_paragraph_chars"],
         ),
         analyzer=AnalyzerSettings(
             aliases={name: tuple(sp) for name, sp in v["aliases"].items()},

@@ -198,6 +198,8 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
             n=n, source=group.hit.source, paragraph=group.hit.paragraph, title=doc.title, date=doc.date,
             text=group.text, excerpt=excerpt, highlights=_highlights(analyzer, excerpt, query_terms),
             score=round(group.hit.score, 6), also_in=tuple(group.also_in),
+            section=" › ".join(index.paragraph_section(group.hit.paragraph_index)) or None,
+            page=index.paragraph_page(group.hit.paragraph_index), url=doc.url,
         ))
     chosen = _choose_sentences(per_citation[:top_k], settings.max_sentences)
     text = " ".join(f"{groups[n].text[s.start:s.end].strip()} [{n + 1}]" for n, s in chosen)

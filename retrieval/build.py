@@ -3,10 +3,11 @@
 1. Scan the corpus (:func:`~retrieval.corpus.scan_corpus`: one ``stat`` per file).
 2. Per file, in worker processes when there is enough new text: reuse the
    cached result when the file's size and mtime match the last build (or its
-   content hash matches an entry), else decode, ``parse_file`` and tokenize
-   every candidate paragraph, and store the result in the cache.
-3. Apply the corpus-wide rules with :func:`~retrieval.corpus.assemble` on all
-   files' parse results (cheap) -- exactly what ``read_corpus`` does.
+   content hash matches an entry), else read it safely, ``parse_file`` it with
+   its format's reader and tokenize every paragraph with its section headings,
+   and store the result in the cache. Files that yield nothing are reported.
+3. Number the paragraphs with :func:`~retrieval.corpus.assemble` -- exactly
+   what ``read_corpus`` does.
 4. Merge per-file vocabularies and term counts into postings and recompute the
    BM25 statistics from scratch over the whole corpus (so they are exact), save
    atomically and load.
@@ -25,15 +26,17 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .analysis import Analyzer
-from .corpus import ParsedFile, ScannedFile, assemble, decode_file, parse_file, scan_corpus
+from .corpus import (ParsedFile, ScannedFile, SkippedFile, assemble, index_text, parse_file, read_file,
+                     scan_corpus)
 from .errors import CorpusError
 from .file_cache import FileCache, FileResult, config_hash
+from .formats import Block, Skip
 from .index import CompiledIndex, compile_postings
 from .models import Document
 from .settings import CorpusSettings, Settings
@@ -55,6 +58,9 @@ class BuildReport:
     parsed: int  # read, parsed and tokenized (new or changed)
     removed: int  # in the previous build, gone now
     seconds: float
+    skipped: tuple[SkippedFile, ...] = ()  # files read but not indexed (binary, no text layer, ...)
+    formats: dict[str, int] = field(default_factory=dict)  # documents per format
+    dropped: dict[str, int] = field(default_factory=dict)  # source -> lines dropped as chrome (non-zero only)
 
 
 # -- per file ----------------------------------------------------------------------
@@ -115,32 +121,37 @@ class FileProcessor:
         self.cache = cache
         self.reuse = reuse  # False: parse every file afresh (``index --force``), still refreshing the cache
 
-    def __call__(self, task: tuple[str, str, str | None]) -> tuple[str | None, FileResult | None, bool]:
-        """``(path, source, sha from the manifest or None)`` -> ``(content sha, result, reused)``."""
+    def __call__(self, task: tuple[str, str, str | None]) -> tuple[str | None, FileResult | None, bool, str | None]:
+        """``(path, source, sha from the manifest or None)`` -> ``(content sha, result, reused, skip reason)``."""
         path, source, known = task
         if self.reuse and known is not None and (hit := self.cache.get(known)) is not None:
-            return known, hit, True
+            return known, hit, True, None
         try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            log.warning("skipping %s: cannot read it (%s)", source, exc)
-            return None, None, False
+            data = read_file(path, self.corpus)
+        except Skip as skip:
+            log.warning("skipping %s: %s", source, skip.reason)
+            return None, None, False, skip.reason
         # The file's name is part of its terms (context_text), so it is part of the cache key.
         sha = hashlib.sha256(source.encode("utf-8", "surrogateescape") + b"\0" + data).hexdigest()
         if self.reuse and sha != known and (hit := self.cache.get(sha)) is not None:
-            return sha, hit, True
-        text = decode_file(source, data)
+            return sha, hit, True, None
+        try:
+            pf = parse_file(source, data, self.corpus)
+        except Skip as skip:
+            log.warning("skipping %s: %s", source, skip.reason)
+            return sha, None, False, skip.reason
         del data
-        if text is None:
-            return sha, None, False
-        pf = parse_file(source, text, self.corpus)
-        del text
-        context = context_text(source, pf.title, pf.paragraphs[0] if pf.paragraphs else "",
-                               self.corpus.title_weight)
-        vocab, para_ptr, ids, tfs = tokenize_paragraphs(pf.paragraphs, self.analyzer, context)
-        result = FileResult(pf.title, pf.date, pf.url, pf.paragraphs, vocab, para_ptr, ids, tfs)
+        blocks = pf.blocks
+        context = context_text(source, pf.title, blocks[0].text if blocks else "", self.corpus.title_weight)
+        vocab, para_ptr, ids, tfs = tokenize_paragraphs([index_text(b) for b in blocks], self.analyzer, context)
+        result = FileResult(
+            pf.title, pf.date, pf.url, pf.paragraphs, vocab, para_ptr, ids, tfs, pf.format,
+            tuple(b.section for b in blocks) if any(b.section for b in blocks) else (),
+            tuple(b.page for b in blocks) if any(b.page for b in blocks) else (),
+            tuple(b.kind for b in blocks) if any(b.kind != "prose" for b in blocks) else (),
+            pf.dropped)
         self.cache.put(sha, result)
-        return sha, result, False
+        return sha, result, False, None
 
 
 _WORKER: FileProcessor | None = None
@@ -261,6 +272,7 @@ def _process_files(tasks, scanned, analyzer: Analyzer, settings: Settings, cache
     files: list[_Postings] = []
     vocab: dict[str, int] = {}
     new_manifest: dict[str, list] = {}
+    skipped: list[SkippedFile] = []
     reused = parsed_count = 0
     pool = None
     try:
@@ -272,9 +284,11 @@ def _process_files(tasks, scanned, analyzer: Analyzer, settings: Settings, cache
             outputs = pool.map(_work, tasks, chunksize=chunk)
         else:
             outputs = map(FileProcessor(analyzer, settings.corpus, cache, reuse), tasks)
-        for f, (sha, result, was_reused) in zip(scanned, outputs):
+        for f, (sha, result, was_reused, reason) in zip(scanned, outputs):
             if bar is not None:
                 bar.update(1)
+            if reason is not None:
+                skipped.append(SkippedFile(f.source, reason))
             if sha is None:
                 continue
             new_manifest[f.source] = [f.size, f.mtime_ns, sha]
@@ -283,7 +297,7 @@ def _process_files(tasks, scanned, analyzer: Analyzer, settings: Settings, cache
             reused += was_reused
             parsed_count += not was_reused
             if result is not None:
-                parsed.append(ParsedFile(f.source, result.title, result.date, result.url, result.paragraphs))
+                parsed.append(_parsed_file(f.source, result))
                 files.append(_postings_of(result, vocab))
     except BaseException:
         if pool is not None:  # interrupted or failed: stop the workers now, not after their queue
@@ -293,7 +307,14 @@ def _process_files(tasks, scanned, analyzer: Analyzer, settings: Settings, cache
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    return files, parsed, vocab, new_manifest, reused, parsed_count
+    return files, parsed, vocab, new_manifest, reused, parsed_count, skipped
+
+
+def _parsed_file(source: str, r: FileResult) -> ParsedFile:
+    n = len(r.paragraphs)
+    sections, pages, kinds = r.sections or ((),) * n, r.pages or (None,) * n, r.kinds or ("prose",) * n
+    blocks = tuple(map(Block, r.paragraphs, sections, kinds, pages))
+    return ParsedFile(source, r.title, r.date, r.url, blocks, r.format, r.dropped)
 
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -316,7 +337,7 @@ def build_index(corpus_dir: Path, index_dir: Path, settings: Settings, analyzer:
     added are removed again.
     """
     started = time.perf_counter()
-    scanned = scan_corpus(corpus_dir) if scanned is None else scanned
+    scanned = scan_corpus(corpus_dir, settings.corpus) if scanned is None else scanned
     cache = FileCache(cache_dir or index_dir / "cache", config_hash(analyzer.fingerprint(), settings.corpus),
                       writable=update_cache)
     manifest = cache.read_manifest()
@@ -347,14 +368,14 @@ def _build(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, sca
 
         bar = tqdm(total=len(tasks), desc="indexing", unit="file", leave=False, file=sys.stderr)
     try:
-        files, parsed, vocab, new_manifest, reused, parsed_count = _process_files(
+        files, parsed, vocab, new_manifest, reused, parsed_count, skipped = _process_files(
             tasks, scanned, analyzer, settings, cache, workers if use_pool else 1, bar, reuse_cache, added)
     except BrokenProcessPool as exc:
         # A worker died or could not start (e.g. __main__ not importable): do it here instead.
         log.warning("parallel tokenization failed (%s); continuing in this process", exc)
         if bar is not None:
             bar.reset()
-        files, parsed, vocab, new_manifest, reused, parsed_count = _process_files(
+        files, parsed, vocab, new_manifest, reused, parsed_count, skipped = _process_files(
             tasks, scanned, analyzer, settings, cache, 1, bar, reuse_cache, added)
     finally:
         if bar is not None:
@@ -362,7 +383,11 @@ def _build(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, sca
     phases = {"files": time.perf_counter() - started}
     documents = assemble(parsed, settings.corpus)
     if not documents:
-        raise CorpusError(f"no documents (.txt or .md files with text) in corpus folder: {corpus_dir}")
+        raise CorpusError(f"no documents (readable files with text) in corpus folder: {corpus_dir}")
+    formats: dict[str, int] = {}
+    for doc in documents:
+        formats[doc.format] = formats.get(doc.format, 0) + 1
+    dropped = {pf.source: pf.dropped for pf in parsed if pf.dropped}
     phases["assemble"] = time.perf_counter() - started
     terms, compiled = compile_files(files, documents, parsed, vocab, settings.bm25)
     del files, parsed, vocab
@@ -371,14 +396,16 @@ def _build(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, sca
     words.update(count_words(context_text(d.source, d.title, d.paragraphs[0].text if d.paragraphs else "", 1)
                              for d in documents))
     build = save(index_dir, fingerprint=fingerprint, terms=terms, compiled=compiled, documents=documents,
-                 words=words)
+                 words=words, extra_meta={"skipped": [[s.source, s.reason] for s in skipped],
+                                          "formats": formats, "dropped": dropped})
     del documents, compiled
     phases["save"] = time.perf_counter() - started
     log.debug("build phases (cumulative s): %s", {k: round(v, 2) for k, v in phases.items()})
     cache.write_manifest(new_manifest)
     cache.discard(old_shas - {e[2] for e in new_manifest.values()})
     removed = len(manifest.keys() - new_manifest.keys())
-    report = BuildReport(len(scanned), reused, parsed_count, removed, time.perf_counter() - started)
+    report = BuildReport(len(scanned), reused, parsed_count, removed, time.perf_counter() - started,
+                         tuple(skipped), formats, dropped)
     log.info("index built: %d files (%d reused, %d parsed, %d removed) in %.2f s",
              report.files, reused, parsed_count, removed, report.seconds)
     return load(build, settings.bm25), report

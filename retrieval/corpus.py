@@ -1,9 +1,11 @@
-"""Reading the corpus: files -> documents with metadata and answerable paragraphs.
+"""Reading the corpus: a folder of files -> documents with metadata and answerable paragraphs.
 
-A document is every ``.txt``/``.md`` file under the corpus folder. Parsing is
-per file (:func:`parse_file`) so results can be cached by content; the one
-corpus-wide rule (short lines recurring across documents are site chrome) is
-applied in :func:`assemble`.
+:func:`scan_folder` walks the folder safely (special files are never opened,
+links leaving the folder are not followed unless allowed, files over the size
+limit are left out) and reports every file it leaves out with a reason.
+:func:`parse_file` hands a file's bytes to the reader for its format
+(:mod:`retrieval.formats`) and is a pure function of the bytes, so results can
+be cached by content; :func:`assemble` numbers the paragraphs.
 """
 
 from __future__ import annotations
@@ -11,119 +13,51 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
 from .errors import CorpusError
+from .formats import FORMATS, Block, Skip, format_of, read_document
+from .formats.dates import parse_date  # noqa: F401  (part of this module's interface)
+from .formats.text import ends_sentence  # noqa: F401
 from .models import Document, Paragraph
 from .settings import CorpusSettings
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_SUFFIXES = (".txt", ".md")
-_TERMINAL = ".!?…"
-_CLOSERS = "\"'”’»)]*_"
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
-_MONTH = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
-_TIME = r"(?P<h>\d{1,2}):(?P<mi>\d{2})"
-_DATE_PATTERNS = [
-    re.compile(rf"^{_TIME}\s*,?\s+(?P<d>\d{{1,2}})\s+{_MONTH}\s+(?P<y>\d{{4}})$", re.I),
-    re.compile(rf"^(?P<d>\d{{1,2}})\s+{_MONTH},?\s+(?P<y>\d{{4}})(?:\s*,?\s+{_TIME})?$", re.I),
-    re.compile(rf"^{_MONTH}\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})(?:\s*,?\s+(?:at\s+)?{_TIME})?$", re.I),
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ]" + _TIME + r"(?::\d{2})?\S*)?$"),
-]
-_DATE_PREFIX = re.compile(r"^(?:published|updated|posted|date)\s*:?\s*", re.I)
-_LIST_MARKER = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
-_MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
+DOCUMENT_SUFFIXES = tuple(FORMATS)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A corpus file that is not indexed, and why ("unsupported format: .png", "too large: …")."""
+
+    source: str
+    reason: str
 
 
 @dataclass(frozen=True)
 class ParsedFile:
-    """One file parsed on its own: metadata and candidate paragraphs."""
+    """One file parsed on its own: metadata and its blocks (the candidate paragraphs)."""
 
     source: str
     title: str | None
     date: str | None
     url: str | None
-    paragraphs: tuple[str, ...]
+    blocks: tuple[Block, ...]
+    format: str = "text"
+    dropped: int = 0  # lines dropped as page chrome
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        return tuple(b.text for b in self.blocks)
 
 
-def parse_date(text: str) -> str | None:
-    """A dateline such as ``13:29 02 Feb 2022`` as ISO 8601 (``2022-02-02T13:29``), else None."""
-    text = _DATE_PREFIX.sub("", text.strip()).strip()
-    for pattern in _DATE_PATTERNS:
-        m = pattern.match(text)
-        if not m:
-            continue
-        parts = m.groupdict()
-        month = int(parts["m"]) if parts.get("m") else _MONTHS[parts["mon"][:3].lower()]
-        try:
-            when = datetime(int(parts["y"]), month, int(parts["d"]), int(parts.get("h") or 0), int(parts.get("mi") or 0))
-        except ValueError:
-            return None
-        return when.strftime("%Y-%m-%dT%H:%M") if parts.get("h") else when.strftime("%Y-%m-%d")
-    return None
-
-
-def ends_sentence(line: str) -> bool:
-    """True when the line ends like a sentence (closing quotes/brackets ignored)."""
-    stripped = line.rstrip().rstrip(_CLOSERS)
-    return bool(stripped) and stripped[-1] in _TERMINAL
-
-
-def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        return {}, text
-    for end in range(1, min(len(lines), 60)):
-        if lines[end].strip() in ("---", "..."):
-            meta = {}
-            for line in lines[1:end]:
-                key, sep, value = line.partition(":")
-                if sep and key.strip():
-                    meta[key.strip().lower()] = value.strip().strip("\"'")
-            return meta, "\n".join(lines[end + 1 :])
-    return {}, text
-
-
-def _units(body: str) -> list[str]:
-    """Blank-line separated blocks; a block written one paragraph per line gives one unit per line."""
-    units = []
-    for block in re.split(r"\n[ \t\r\f\v]*\n", body):
-        lines = [line for line in block.split("\n") if line.strip()]
-        if not lines:
-            continue
-        whole_lines = sum(ends_sentence(line) for line in lines[:-1])
-        per_line = len(lines) > 1 and (
-            whole_lines * 2 >= len(lines) - 1
-            or any(len(line.split()) <= 10 and parse_date(line) for line in lines)
-            or all(_LIST_MARKER.match(line) or _MD_HEADING.match(line) for line in lines[1:])
-        )
-        for unit in lines if per_line else [" ".join(lines)]:
-            unit = " ".join(_MD_HEADING.sub("", unit).split())
-            if unit:
-                units.append(unit)
-    return units
-
-
-class ChromeFilter:
-    """Rules that tell site chrome (bylines, share buttons, footers) from prose."""
-
-    def __init__(self, settings: CorpusSettings):
-        self.settings = settings
-        patterns = settings.boilerplate_patterns
-        try:  # one alternation is much faster than a search per pattern (this runs on every paragraph)
-            self._boilerplate = [re.compile("|".join(f"(?:{p})" for p in patterns), re.I)] if patterns else []
-        except re.error:  # e.g. a pattern with a global inline flag such as "(?i)" cannot be combined
-            self._boilerplate = [re.compile(p, re.I) for p in patterns]
-
-    def is_short_fragment(self, unit: str) -> bool:
-        return len(unit.split()) <= self.settings.chrome_max_words and not ends_sentence(unit)
-
-    def is_chrome(self, unit: str) -> bool:
-        return self.is_short_fragment(unit) or any(p.search(unit) for p in self._boilerplate)
+def index_text(block: Block | Paragraph) -> str:
+    """What is indexed for a paragraph: its section headings, then its text."""
+    return " › ".join(block.section) + "\n" + block.text if block.section else block.text
 
 
 def _first_sentence(text: str, limit: int = 100) -> str:
@@ -131,83 +65,78 @@ def _first_sentence(text: str, limit: int = 100) -> str:
     sentence = text[: m.end()] if m else text
     if len(sentence) > limit:
         sentence = sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-    return sentence
+    return " ".join(sentence.split())
 
 
-def parse_file(source: str, text: str, settings: CorpusSettings) -> ParsedFile:
-    """Split one file into metadata and candidate paragraphs (chrome removed)."""
-    meta, body = _split_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))
-    chrome = ChromeFilter(settings)
-    title = meta.get("title") or None
-    date = parse_date(meta["date"]) or meta["date"] if meta.get("date") else None
-    units = _units(body)
-    paragraphs: list[str] = []
-    headline = None
-    for i, unit in enumerate(units):
-        if not paragraphs:  # still in the header: headline and dateline are metadata
-            if len(unit.split()) <= 10 and (found := parse_date(unit)):
-                date = date or found
-                continue
-            if chrome.is_chrome(unit):
-                continue
-            if headline is None and not ends_sentence(unit) and len(unit.split()) <= 30:
-                headline = unit
-                continue
-        elif chrome.is_chrome(unit):
-            continue
-        if unit.endswith(":") and all(chrome.is_chrome(u) for u in units[i + 1 :]):
-            continue  # a lead-in ("…sent to our editors:") to nothing but chrome
-        paragraphs.append(unit)
-    if headline and not paragraphs:
-        paragraphs.append(headline)
-    if not title:
-        title = headline or (_first_sentence(paragraphs[0]) if paragraphs else None)
-    return ParsedFile(source, title, date, meta.get("url") or None, tuple(paragraphs))
+def parse_file(source: str, data: bytes, settings: CorpusSettings) -> ParsedFile:
+    """Parse one file's bytes with its format's reader; raises :class:`Skip` when it yields no text."""
+    doc = read_document(source, data, settings)
+    if not doc.blocks:
+        raise Skip("no text found")
+    title = doc.title or next((b.section[0] for b in doc.blocks if b.section), None) \
+        or _first_sentence(doc.blocks[0].text)
+    return ParsedFile(source, " ".join(title.split()), doc.date, doc.url, doc.blocks, doc.format, doc.dropped)
 
 
-def _recurring(parsed: list[ParsedFile], max_words: int) -> set[str]:
-    """Short paragraphs that appear verbatim in more than one document."""
-    seen: dict[str, int] = {}
-    for pf in parsed:
-        for key in {p.lower() for p in pf.paragraphs if len(p.split()) <= max_words}:
-            seen[key] = seen.get(key, 0) + 1
-    return {key for key, count in seen.items() if count > 1}
-
-
-def assemble(parsed: list[ParsedFile], settings: CorpusSettings) -> list[Document]:
-    """Apply corpus-wide chrome rules and number paragraphs from 1."""
-    recurring = _recurring(parsed, settings.recurring_max_words) if len(parsed) > 1 else set()
+def assemble(parsed: list[ParsedFile], settings: CorpusSettings | None = None) -> list[Document]:
+    """Documents with their paragraphs numbered from 1 (files without paragraphs are left out)."""
     documents = []
     for pf in parsed:
-        kept = [p for p in pf.paragraphs if p.lower() not in recurring]
-        if not kept:
-            log.warning("skipping %s: no paragraphs left after removing page chrome", pf.source)
+        if not pf.blocks:
             continue
-        paragraphs = tuple(Paragraph(pf.source, n, text) for n, text in enumerate(kept, 1))
-        documents.append(Document(pf.source, pf.title, pf.date, pf.url, paragraphs))
+        paragraphs = tuple(Paragraph(pf.source, n, b.text, b.section, b.page, b.kind)
+                           for n, b in enumerate(pf.blocks, 1))
+        documents.append(Document(pf.source, pf.title, pf.date, pf.url, paragraphs, pf.format))
     return documents
 
 
 class ScannedFile(NamedTuple):
     path: str
-    source: str  # relative to the corpus folder, "/" separators
+    source: str  # relative to the corpus folder, "/" separators, undecodable bytes escaped
     size: int
     mtime_ns: int
 
 
-def scan_corpus(corpus_dir: Path) -> list[ScannedFile]:
-    """Every document file with its size and modification time.
+class Scan(NamedTuple):
+    files: list[ScannedFile]  # documents to read, sorted by source
+    skipped: list[SkippedFile]  # everything else, with the reason
+
+
+def display_name(name: str) -> str:
+    """A file name that is safe to show and store: undecodable bytes as ``\\xNN`` escapes."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "not a regular file"
+
+
+def scan_folder(corpus_dir: Path, settings: CorpusSettings | None = None) -> Scan:
+    """Every document file with its size and modification time, and every file left out with why.
 
     Recursive, hidden entries skipped, symlinked folders not followed, sorted
-    by relative path; walked with ``os.scandir`` and plain strings, so a corpus
-    of 100k files scans in a fraction of the time ``pathlib`` takes. Files that
-    cannot be stat'ed (a broken symlink) are skipped with a warning.
+    by relative path; walked with ``os.scandir`` and plain strings (fast on
+    100k files). Special files (pipes, sockets, devices) are never opened.
     """
+    settings = settings or CorpusSettings()
     if not corpus_dir.exists():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus path is not a folder: {corpus_dir}")
+    root = os.path.realpath(corpus_dir)
+    limit = int(settings.max_file_mb * 1024 * 1024)
     found: list[ScannedFile] = []
+    skipped: list[SkippedFile] = []
     pending = [(str(corpus_dir), "")]
     while pending:
         folder, rel = pending.pop()
@@ -215,61 +144,93 @@ def scan_corpus(corpus_dir: Path) -> list[ScannedFile]:
             with os.scandir(folder) as it:
                 entries = list(it)
         except OSError as exc:  # an unreadable folder
-            log.warning("skipping folder %s: %s", rel or folder, exc)
+            log.warning("skipping folder %s: %s", rel or folder, exc.strerror or exc)
+            skipped.append(SkippedFile(rel or ".", f"unreadable folder: {exc.strerror or exc}"))
             continue
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue
+            source = f"{rel}/{display_name(name)}" if rel else display_name(name)
+            link = False
             try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            source = f"{rel}/{name}" if rel else name
-            if is_dir:
-                if not entry.is_symlink():  # symlinked folders are not followed (no loops)
-                    pending.append((entry.path, source))
-            elif name.lower().endswith(DOCUMENT_SUFFIXES):
-                try:
-                    st = entry.stat()
-                except OSError as exc:
-                    log.warning("skipping %s: %s", source, exc)
+                link = entry.is_symlink()
+                st = entry.stat()  # follows links; never opens the file
+            except OSError as exc:
+                skipped.append(SkippedFile(source, f"{'broken link' if link else 'unreadable'}: {exc.strerror or exc}"))
+                continue
+            if link and not settings.follow_outside_links:
+                target = os.path.realpath(entry.path)
+                if not (target == root or target.startswith(root + os.sep)):
+                    skipped.append(SkippedFile(source, "outside link: points outside the corpus folder"))
                     continue
+            if stat.S_ISDIR(st.st_mode):
+                if link:  # symlinked folders are not followed (no loops, no escapes)
+                    skipped.append(SkippedFile(source, "linked folder: not followed"))
+                else:
+                    pending.append((entry.path, source))
+            elif not stat.S_ISREG(st.st_mode):
+                skipped.append(SkippedFile(source, f"special file: {_special_kind(st.st_mode)}, not opened"))
+            elif format_of(name) is None:
+                dot = name.rfind(".")
+                skipped.append(SkippedFile(source, "unsupported format" + (f": {display_name(name[dot:])}"
+                                                                             if dot > 0 else "")))
+            elif st.st_size > limit:
+                skipped.append(SkippedFile(source, f"too large: {st.st_size / 1048576:.1f} MB, "
+                                                   f"limit {settings.max_file_mb:g} MB"))
+            else:
                 found.append(ScannedFile(entry.path, source, st.st_size, st.st_mtime_ns))
     found.sort(key=lambda f: f.source)
-    return found
+    skipped.sort(key=lambda s: s.source)
+    for s in skipped:
+        log.debug("skipping %s: %s", s.source, s.reason)
+    return Scan(found, skipped)
 
 
-def decode_file(source: str, data: bytes) -> str | None:
-    """File bytes as text, or None (with a warning) for binary or empty files."""
-    if b"\x00" in data:
-        log.warning("skipping %s: looks like a binary file", source)
-        return None
+def scan_corpus(corpus_dir: Path, settings: CorpusSettings | None = None) -> list[ScannedFile]:
+    """The document files of :func:`scan_folder` (without the report of skipped ones)."""
+    return scan_folder(corpus_dir, settings).files
+
+
+def read_file(path: str, settings: CorpusSettings) -> bytes:
+    """A regular file's bytes; raises Skip for anything else (checked on the open file, not the name)."""
+    limit = int(settings.max_file_mb * 1024 * 1024)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        log.warning("%s is not valid UTF-8; undecodable bytes were replaced", source)
-        text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
-    if not text.strip():
-        log.warning("skipping %s: empty file", source)
-        return None
-    return text
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a pipe swapped in must not block
+    except OSError as exc:
+        raise Skip(f"unreadable: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Skip(f"special file: {_special_kind(st.st_mode)}, not opened")
+        if st.st_size > limit:
+            raise Skip(f"too large: {st.st_size / 1048576:.1f} MB, limit {settings.max_file_mb:g} MB")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise Skip(f"unreadable: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise Skip(f"too large: more than {settings.max_file_mb:g} MB")
+    return data
+
+
+def load_file(f: ScannedFile, settings: CorpusSettings) -> ParsedFile:
+    """Read and parse one scanned file; raises Skip with the reason when it is not indexed."""
+    return parse_file(f.source, read_file(f.path, settings), settings)
 
 
 def read_corpus(corpus_dir: Path, settings: CorpusSettings | None = None) -> list[Document]:
     """Read every document under ``corpus_dir``; raises CorpusError when there are none."""
     settings = settings or CorpusSettings()
     parsed = []
-    for f in scan_corpus(corpus_dir):
+    for f in scan_corpus(corpus_dir, settings):
         try:
-            data = Path(f.path).read_bytes()
-        except OSError as exc:
-            log.warning("skipping %s: cannot read it (%s)", f.source, exc)
-            continue
-        text = decode_file(f.source, data)
-        if text is not None:
-            parsed.append(parse_file(f.source, text, settings))
+            parsed.append(load_file(f, settings))
+        except Skip as skip:
+            log.warning("skipping %s: %s", f.source, skip.reason)
     documents = assemble(parsed, settings)
     if not documents:
-        raise CorpusError(f"no documents (.txt or .md files with text) in corpus folder: {corpus_dir}")
+        raise CorpusError(f"no documents (readable files with text) in corpus folder: {corpus_dir}")
     return documents

@@ -9,14 +9,14 @@ import math
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .analysis import Analyzer
 from .answer import build_answer
 from .conversation import build_query, recent
-from .corpus import ScannedFile, scan_corpus
+from .corpus import ScannedFile, SkippedFile, scan_corpus, scan_folder
 from .errors import IndexCorrupt, IndexUnwritable
 from .locking import build_lock
 from .models import Answer, FollowUp
@@ -47,12 +47,16 @@ class IndexStats:
     reused: int = 0  # taken from the per-file cache (unchanged)
     parsed: int = 0  # read, parsed and tokenized (new or changed)
     removed: int = 0  # gone since the previous build
+    # Files not indexed, with the reason (found while scanning, or when last read).
+    skipped: tuple[SkippedFile, ...] = ()
+    formats: dict[str, int] = field(default_factory=dict)  # documents per format
+    dropped: dict[str, int] = field(default_factory=dict)  # source -> lines dropped as page chrome
 
 
 def corpus_fingerprint(corpus_dir: Path, settings: Settings, analyzer: Analyzer,
                        scanned: list[ScannedFile] | None = None) -> str:
     """Changes when a corpus file, the analyzer or a parameter changes."""
-    scanned = scan_corpus(corpus_dir) if scanned is None else scanned
+    scanned = scan_corpus(corpus_dir, settings.corpus) if scanned is None else scanned
     payload = {
         "format": FORMAT_VERSION,
         "analyzer": analyzer.fingerprint(),
@@ -109,7 +113,8 @@ class Engine:
         corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
         notify = notify or _notify_nothing
         analyzer = Analyzer(settings.analyzer)
-        scanned = _outside(scan_corpus(corpus_dir), index_dir)
+        scan = scan_folder(corpus_dir, settings.corpus)
+        scanned = _outside(scan.files, index_dir)
         fingerprint = corpus_fingerprint(corpus_dir, settings, analyzer, scanned)
         index = None if force else _load_if_fresh(index_dir, fingerprint, settings)
         report = None
@@ -117,8 +122,15 @@ class Engine:
             index, report = _build_once(corpus_dir, index_dir, settings, analyzer, fingerprint, scanned,
                                         force=force, clean=clean, progress=progress, notify=notify)
         counts = (report.files, report.reused, report.parsed, report.removed) if report else (0, 0, 0, 0)
+        meta = index.meta
+        read_skips = [SkippedFile(*s) for s in meta.get("skipped", [])]
+        skipped = tuple(sorted([*scan.skipped, *read_skips], key=lambda s: s.source))
+        formats = meta.get("formats") or {}
+        if not formats:
+            for d in index.documents:
+                formats[d.format] = formats.get(d.format, 0) + 1
         stats = IndexStats(len(index.documents), index.n_paragraphs, len(index.terms), report is not None,
-                           time.perf_counter() - started, *counts)
+                           time.perf_counter() - started, *counts, skipped, formats, meta.get("dropped") or {})
         return cls(index, analyzer, settings, stats, corpus_dir, index_dir, notify)
 
     @property

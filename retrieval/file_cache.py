@@ -1,8 +1,9 @@
 """Per-file cache of parse + tokenize results, so re-indexing only redoes changed files.
 
 An entry holds what one corpus file contributes before the corpus-wide rules:
-its metadata and candidate paragraphs (:class:`~retrieval.corpus.ParsedFile`
-without the source path) and, per candidate paragraph, its distinct terms with
+its metadata and candidate paragraphs with their section paths, pages and kinds
+(:class:`~retrieval.corpus.ParsedFile` without the source path) and, per
+candidate paragraph (indexed with its section headings), its distinct terms with
 frequencies (ids into a per-file vocabulary). The key is the SHA-256 of the
 file's bytes combined with a *config hash* (cache format, analyzer fingerprint,
 corpus settings), so an entry can never be read back under settings that would
@@ -36,7 +37,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: format, sections, pages, kinds, dropped
 _MAGIC = b"CBCACHE1"
 _LEN = struct.Struct("<Q")
 
@@ -53,6 +54,11 @@ class FileResult:
     para_ptr: np.ndarray  # int32 [P+1]: paragraph p's terms are ids[para_ptr[p]:para_ptr[p+1]]
     ids: np.ndarray  # int32: local term ids, distinct within a paragraph
     tfs: np.ndarray  # int32: their frequencies
+    format: str = "text"
+    sections: tuple[tuple[str, ...], ...] = ()  # per paragraph (empty: none has a section)
+    pages: tuple[int | None, ...] = ()  # per paragraph (empty: no pages)
+    kinds: tuple[str, ...] = ()  # per paragraph (empty: all prose)
+    dropped: int = 0  # lines dropped as chrome
 
 
 def config_hash(analyzer_fingerprint: str, corpus_settings) -> str:
@@ -141,7 +147,9 @@ class FileCache:
 
 def _encode(r: FileResult) -> bytes:
     header = json.dumps({"title": r.title, "date": r.date, "url": r.url, "paragraphs": list(r.paragraphs),
-                         "vocab": r.vocab, "n_ids": len(r.ids)},
+                         "vocab": r.vocab, "n_ids": len(r.ids), "format": r.format,
+                         "sections": [list(x) for x in r.sections], "pages": list(r.pages),
+                         "kinds": list(r.kinds), "dropped": r.dropped},
                         ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     arrays = [np.ascontiguousarray(a, dtype="<i4").tobytes() for a in (r.para_ptr, r.ids, r.tfs)]
     return b"".join([_MAGIC, _LEN.pack(len(header)), header, *arrays])
@@ -166,4 +174,9 @@ def _decode(data: bytes) -> FileResult:
         raise ValueError("inconsistent entry")
     if p and np.any(np.diff(para_ptr) < 0):
         raise ValueError("inconsistent entry")
-    return FileResult(header["title"], header["date"], header["url"], tuple(paragraphs), vocab, para_ptr, ids, tfs)
+    extra = [header["sections"], header["pages"], header["kinds"]]
+    if not all(isinstance(x, list) and len(x) in (0, p) for x in extra):
+        raise ValueError("inconsistent entry")
+    return FileResult(header["title"], header["date"], header["url"], tuple(paragraphs), vocab, para_ptr, ids, tfs,
+                      header["format"], tuple(map(tuple, extra[0])), tuple(extra[1]), tuple(extra[2]),
+                      int(header["dropped"]))

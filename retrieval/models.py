@@ -17,6 +17,9 @@ class Paragraph:
     source: str  # path relative to the corpus folder, with "/" separators
     number: int  # 1-based position among the document's paragraphs
     text: str  # display text, whitespace-normalised, author's punctuation kept
+    section: tuple[str, ...] = ()  # headings above it, outermost first
+    page: int | None = None  # 1-based page where it starts (PDF)
+    kind: str = "prose"  # prose | list | code | table | quote
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Document:
     date: str | None  # ISO 8601, e.g. "2022-02-02T13:29" or "2022-02-02"
     url: str | None
     paragraphs: tuple[Paragraph, ...]
+    format: str = "text"  # the reader that read it: text, markdown, html, pdf, docx, rst
 
 
 class Hit(NamedTuple):
@@ -66,6 +70,14 @@ class Citation:
     highlights: tuple[tuple[int, int], ...]
     score: float
     also_in: tuple[ParagraphRef, ...] = ()
+    section: str | None = None  # the section path joined with " › "
+    page: int | None = None  # 1-based page where the paragraph starts (PDF)
+    url: str | None = None  # the document's URL (front matter or canonical link)
+
+    def location(self) -> str:
+        """Where a person would look: ``runbook.md › Deploying › Rollback ¶3``, ``handbook.pdf p. 12 ¶41``."""
+        where = self.source + (f" › {self.section}" if self.section else "")
+        return where + (f" p. {self.page}" if self.page else "") + f" ¶{self.paragraph}"
 
     def to_json(self) -> dict:
         """The citation as the CLI's JSON object."""

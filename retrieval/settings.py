@@ -12,7 +12,8 @@ DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
     "NATO": ("NATO", "North Atlantic Treaty Organization", "Alliance"),
 }
 
-# Site chrome: lines matching any of these (case-insensitive) are not paragraphs.
+# Site chrome in text saved from web pages: a line matching any of these
+# (case-insensitive) is dropped when it is only chrome (see retrieval.formats.text).
 DEFAULT_BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"ctrl\s*\+\s*enter",
     r"\bspelling (?:error|mistake)s?\b",
@@ -36,12 +37,17 @@ class CorpusSettings:
     """How files become documents and paragraphs."""
 
     boilerplate_patterns: tuple[str, ...] = DEFAULT_BOILERPLATE_PATTERNS
-    # A line of at most this many words without sentence punctuation is chrome.
+    # In text saved from web pages, a line of at most this many words without sentence
+    # punctuation at the top of the page (before the headline) is chrome.
     chrome_max_words: int = 4
-    # Short lines (at most this many words) found in several documents are chrome.
-    recurring_max_words: int = 12
     # A document's title counts this many times among its first paragraph's words (0 = not at all).
     title_weight: int = 2
+    # Files larger than this are skipped (and reported).
+    max_file_mb: float = 256.0
+    # Symlinks to files outside the corpus folder are skipped unless this is True.
+    follow_outside_links: bool = False
+    # Longer paragraphs (one enormous line) are split at sentence or word boundaries.
+    max_paragraph_chars: int = 6000
 
 
 @dataclass(frozen=True)

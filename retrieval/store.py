@@ -10,7 +10,10 @@ Layout of the index folder::
                          arrays (loaded memory-mapped)
         texts.bin        paragraph texts, UTF-8, concatenated; text_offsets.npy
         text_crc.npy     per paragraph: CRC-32 of (document, paragraph number, text bytes)
-        documents.json   per document (one list per field): source, title, date, url, first paragraph, count
+        documents.json   per document (one list per field): source, title, date, url, first paragraph, count,
+                         format
+        sections.json    the distinct section paths; para_section.npy (index, -1: none),
+                         para_page.npy (0: none) and para_kind.npy (into KINDS) per paragraph
 
 A build is written to a temporary folder, then ``CURRENT`` is replaced
 atomically: a crash mid-build leaves the previous index live. Only one process
@@ -42,15 +45,17 @@ import numpy as np
 
 from .errors import IndexCorrupt, IndexUnwritable
 from .index import CompiledIndex
+from .formats.model import KINDS
 from .models import Document
 from .settings import BM25Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # 2: impact.npy; 3: words.tsv (surface words for typo correction); 4: text_crc.npy, per-file CRC-32
-_DOC_FIELDS = ("source", "title", "date", "url", "first", "paragraphs")
+FORMAT_VERSION = 5  # 2: impact.npy; 3: words.tsv (surface words for typo correction); 4: text_crc.npy,
+# per-file CRC-32; 5: document formats, paragraph sections, pages and kinds
+_DOC_FIELDS = ("source", "title", "date", "url", "first", "paragraphs", "format")
 _ARRAYS = ("ptr", "post_para", "post_tf", "impact", "df", "idf", "para_len", "para_doc", "para_num",
-           "text_offsets", "text_crc")
+           "text_offsets", "text_crc", "para_section", "para_page", "para_kind")
 # Files checked byte for byte at every open (the rest only by size, and by verify()).
 _SMALL_FILE_BYTES = 1 << 20
 _PARA_KEY = struct.Struct("<ii")
@@ -66,13 +71,15 @@ class DocumentInfo:
     url: str | None
     first: int  # global id of its first paragraph
     paragraphs: int  # how many
+    format: str = "text"  # text, markdown, html, pdf, docx, rst
 
 
 class StoredIndex:
     """A loaded index: compiled BM25 arrays, vocabulary, documents, paragraph texts."""
 
     def __init__(self, folder: Path, meta: dict, terms: list[str], arrays: dict[str, np.ndarray],
-                 documents: list[DocumentInfo], texts: mmap.mmap | bytes, bm25: BM25Settings):
+                 documents: list[DocumentInfo], texts: mmap.mmap | bytes, bm25: BM25Settings,
+                 sections: list[tuple[str, ...]] | None = None):
         self.folder = folder
         self.meta = meta
         self.terms = terms
@@ -84,6 +91,7 @@ class StoredIndex:
         self.para_num = arrays["para_num"]
         self._offsets = arrays["text_offsets"]
         self._crc = arrays["text_crc"]
+        self.sections = sections or []
         self.compiled = CompiledIndex(
             ptr=arrays["ptr"], post_para=arrays["post_para"], post_tf=arrays["post_tf"],
             df=arrays["df"], idf=arrays["idf"], para_len=arrays["para_len"], settings=bm25,
@@ -128,6 +136,19 @@ class StoredIndex:
         except UnicodeDecodeError:  # only a CRC collision gets here
             raise IndexCorrupt(f"index in {self.folder} is damaged: paragraph {pid} is not UTF-8") from None
 
+    def paragraph_section(self, pid: int) -> tuple[str, ...]:
+        """The headings above paragraph ``pid``, outermost first."""
+        i = int(self.arrays["para_section"][pid])
+        return self.sections[i] if 0 <= i < len(self.sections) else ()
+
+    def paragraph_page(self, pid: int) -> int | None:
+        """The 1-based page where paragraph ``pid`` starts, or None."""
+        return int(self.arrays["para_page"][pid]) or None
+
+    def paragraph_kind(self, pid: int) -> str:
+        """prose, list, code, table or quote."""
+        return KINDS[int(self.arrays["para_kind"][pid])]
+
 
 def paragraph_crc(doc: int, number: int, data: bytes) -> int:
     """CRC-32 binding a paragraph's text bytes to its document and number."""
@@ -167,13 +188,18 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
         para_num = np.empty(n, dtype=np.int32)
         sizes = np.empty(n, dtype=np.int64)
         crcs = np.empty(n, dtype=np.uint32)
+        para_section = np.full(n, -1, dtype=np.int32)
+        para_page = np.zeros(n, dtype=np.int32)
+        para_kind = np.zeros(n, dtype=np.int8)
+        section_ids: dict[tuple[str, ...], int] = {}
+        kind_ids = {k: i for i, k in enumerate(KINDS)}
         columns: dict[str, list] = {key: [] for key in _DOC_FIELDS}
         pid = 0
         # Paragraph texts stream to disk so a large corpus is never held twice.
         with open(tmp / "texts.bin", "wb", buffering=1 << 20) as out:
             for d_index, doc in enumerate(documents):
                 for key, value in zip(_DOC_FIELDS, (doc.source, doc.title, doc.date, doc.url, pid,
-                                                    len(doc.paragraphs))):
+                                                    len(doc.paragraphs), doc.format)):
                     columns[key].append(value)
                 for p in doc.paragraphs:
                     data = p.text.encode("utf-8")
@@ -182,6 +208,12 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
                     para_doc[pid] = d_index
                     para_num[pid] = p.number
                     crcs[pid] = paragraph_crc(d_index, p.number, data)
+                    if p.section:
+                        para_section[pid] = section_ids.setdefault(p.section, len(section_ids))
+                    if p.page:
+                        para_page[pid] = p.page
+                    if p.kind != "prose":
+                        para_kind[pid] = kind_ids.get(p.kind, 0)
                     pid += 1
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(sizes, out=offsets[1:])
@@ -190,6 +222,7 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
             "impact": compiled.impact,
             "df": compiled.df, "idf": compiled.idf, "para_len": compiled.para_len,
             "para_doc": para_doc, "para_num": para_num, "text_offsets": offsets, "text_crc": crcs,
+            "para_section": para_section, "para_page": para_page, "para_kind": para_kind,
         }
         for name, array in arrays.items():
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
@@ -198,6 +231,7 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
                                        encoding="utf-8")
         # Columns, not one object per document: 100k tiny files load in a fraction of the time.
         _write_json(tmp / "documents.json", columns)
+        _write_json(tmp / "sections.json", [list(path) for path in section_ids])
         files = {p.name: [p.stat().st_size, _file_crc(p)] for p in sorted(tmp.iterdir())}
         meta = {"format": FORMAT_VERSION, "fingerprint": fingerprint, "documents": len(documents),
                 "paragraphs": n, "vocabulary": len(terms), "files": files, **(extra_meta or {})}
@@ -277,6 +311,7 @@ def load(build: Path, bm25: BM25Settings) -> StoredIndex:
         terms_text = (build / "terms.txt").read_text(encoding="utf-8")
         terms = terms_text.split("\n") if terms_text else []
         docs = _read_documents(build / "documents.json")
+        sections = [tuple(path) for path in json.loads((build / "sections.json").read_text(encoding="utf-8"))]
         texts_path = build / "texts.bin"
         if texts_path.stat().st_size:
             with open(texts_path, "rb") as fh:
@@ -289,9 +324,13 @@ def load(build: Path, bm25: BM25Settings) -> StoredIndex:
         raise IndexCorrupt(f"index in {build} is damaged: {exc}") from None
     try:
         _check_shapes(meta, terms, arrays, docs, len(texts))
+        if len(arrays["para_section"]) and int(arrays["para_section"].max()) >= len(sections):
+            raise ValueError("a paragraph names a section that does not exist")
+        if len(arrays["para_kind"]) and not 0 <= int(arrays["para_kind"].min()) <= int(arrays["para_kind"].max()) < len(KINDS):
+            raise ValueError("a paragraph has an unknown kind")
     except (TypeError, ValueError) as exc:
         raise IndexCorrupt(f"index in {build} is damaged: {exc}") from None
-    return StoredIndex(build, meta, terms, arrays, docs, texts, bm25)
+    return StoredIndex(build, meta, terms, arrays, docs, texts, bm25, sections)
 
 
 def verify(build: Path, bm25: BM25Settings) -> list[str]:
@@ -349,7 +388,7 @@ def _check_shapes(meta: dict, terms: list[str], a: dict[str, np.ndarray], docs: 
         len(df) and (int(df.min()) < 1 or int(df.max()) > n),
         v != meta["vocabulary"] or len(docs) != meta["documents"],
         len(a["ptr"]) != v + 1 or len(a["df"]) != v or len(a["idf"]) != v,
-        any(len(a[k]) != n for k in ("para_len", "para_doc", "para_num")),
+        any(len(a[k]) != n for k in ("para_len", "para_doc", "para_num", "para_section", "para_page", "para_kind")),
         len(a["text_offsets"]) != n + 1 or len(a["text_crc"]) != n or (n and int(a["text_offsets"][-1]) != text_bytes),
         len(a["post_para"]) != len(a["post_tf"]) or len(a["post_para"]) != len(a["impact"]),
         v and int(a["ptr"][-1]) != len(a["post_para"]),

@@ -16,7 +16,8 @@ from bot.cli.render import BOLD, RESET, render_answer
 
 from .support import EXAMPLE_QUESTION, REPO_ROOT, SEEDS, TOMAHAWK_SOURCE
 
-CITATION_KEYS = {"n", "source", "paragraph", "title", "date", "text", "excerpt", "highlights", "score", "also_in"}
+CITATION_KEYS = {"n", "source", "paragraph", "title", "date", "text", "excerpt", "highlights", "score", "also_in",
+                 "section", "page", "url"}
 
 
 @pytest.fixture()
@@ -192,8 +193,8 @@ def test_index_and_sources(run):
     code, out, _ = run("sources")
     rows = [line.split("\t") for line in out.strip().splitlines()]
     assert rows[0] == [TOMAHAWK_SOURCE, 'Media revealed US and NATO responses to Russia\'s so-called "security '
-                       'guarantees"', "2022-02-02T13:29", "18"]
-    assert rows[1][0] == "001_3d066d7d62a00373.txt" and rows[1][2:] == ["-", "15"]
+                       'guarantees"', "2022-02-02T13:29", "18", "text"]
+    assert rows[1][0] == "001_3d066d7d62a00373.txt" and rows[1][2:] == ["-", "15", "text"]
 
 
 def test_eval_command(run):

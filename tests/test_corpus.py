@@ -69,7 +69,7 @@ def test_general_chrome_rules_on_another_site(tmp_path):
         "© 2024 Example News. All rights reserved.\n"
     )
     other = "Menu\n\nSubscribe to our newsletter for daily updates\n\nA different story about trade tariffs.\n"
-    write_corpus(tmp_path, {"a.txt": article, "b.md": other})
+    write_corpus(tmp_path, {"a.txt": article, "b.txt": other})  # chrome rules are for text saved from web pages
     docs = read_corpus(tmp_path)
     texts = [p.text for d in docs for p in d.paragraphs]
     assert texts == [
@@ -106,15 +106,15 @@ def test_recursive_sorted_and_only_text_files(tmp_path):
     assert [d.source for d in read_corpus(tmp_path)] == ["a.txt", "b/z.md"]
 
 
-def test_bad_files_are_skipped_or_repaired_with_warnings(tmp_path, caplog):
+def test_bad_files_are_skipped_with_warnings_and_legacy_text_decoded(tmp_path, caplog):
     write_corpus(tmp_path, {"bin.txt": b"\x00\x01binary", "empty.txt": "  \n", "latin.txt": b"Caf\xe9 culture is strong.",
                             "ok.txt": "Fine text."})
     with caplog.at_level(logging.WARNING):
         docs = read_corpus(tmp_path)
     assert [d.source for d in docs] == ["latin.txt", "ok.txt"]
-    assert docs[0].paragraphs[0].text == "Caf\ufffd culture is strong."
+    assert docs[0].paragraphs[0].text == "Café culture is strong."
     messages = caplog.text
-    assert "bin.txt" in messages and "empty.txt" in messages and "latin.txt" in messages
+    assert "bin.txt: binary file" in messages and "empty.txt: empty file" in messages
 
 
 def test_missing_or_empty_corpus_is_a_clear_error(tmp_path):

@@ -35,7 +35,7 @@ def corpus(tmp_path: Path) -> Path:
         write(folder, f"news/{i:02d}_{topic}.txt", [
             f"Officials discussed {topic} at length on day {i} of the meeting in Geneva.",
             f"The delegation said {topic} would need verification and a written response.",
-            "Follow the latest updates from the summit here.",  # short line recurring in every file: chrome
+            "Follow the latest updates from the summit here.",  # a sentence recurring in every file: kept
             f"Analysts expect {topic} to dominate the agenda for weeks to come.",
         ])
     return folder
@@ -96,8 +96,7 @@ def test_touched_but_unchanged_file_is_reused_by_content_hash(corpus, tmp_path):
     assert stats.rebuilt and (stats.parsed, stats.reused) == (0, 8)
 
 
-def test_corpus_wide_chrome_rule_is_recomputed(corpus, tmp_path):
-    # "Follow the latest updates" is chrome only while it recurs in several files.
+def test_a_sentence_is_not_chrome_because_another_document_repeats_it(corpus, tmp_path):
     for path in sorted(corpus.rglob("*.txt"))[1:]:
         path.unlink()
     index = tmp_path / "index"
@@ -107,7 +106,7 @@ def test_corpus_wide_chrome_rule_is_recomputed(corpus, tmp_path):
           ["Something else entirely was said today.", "Follow the latest updates from the summit here."])
     engine = Engine.open(corpus, index)
     assert engine.stats.parsed == 1
-    assert not any("Follow the latest" in engine.index.paragraph_text(i) for i in range(engine.index.n_paragraphs))
+    assert sum("Follow the latest" in engine.index.paragraph_text(i) for i in range(engine.index.n_paragraphs)) == 2
     assert_same_index(engine, fresh(corpus, tmp_path))
 
 

@@ -3,29 +3,42 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
+from collections import Counter
 
 import click
 
 from .options import common_options, open_engine
 
 
+def _reason_kind(reason: str) -> str:
+    """The category of a skip reason ("unsupported format: .png" -> "unsupported format")."""
+    return reason.split(":", 1)[0]
+
+
 @click.command()
 @click.option("--force", is_flag=True, help="Rebuild from scratch (every file parsed afresh), even if up to date.")
 @click.option("--verify", is_flag=True,
               help="Check every byte and value of the index; rebuild it (exit 1) if damaged.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: counts, seconds, skipped files with reasons, formats.")
 @common_options
 @click.pass_context
-def index(ctx: click.Context, force: bool, verify: bool) -> int | None:
+def index(ctx: click.Context, force: bool, verify: bool, as_json: bool) -> int | None:
     """Build or refresh the index for the corpus.
+
+    Files that are not indexed (unsupported format, too large, special file,
+    link outside the corpus, unreadable, no text layer, ...) are reported.
 
     \b
     Examples:
       citebot index --corpus ./seeds --force
       citebot index --verify
+      citebot index --json
     """
     started = time.perf_counter()
-    engine, _ = open_engine(ctx, force=force, clean=force)
+    engine, _ = open_engine(ctx, force=force, clean=force, progress=sys.stderr.isatty() and not as_json)
     if verify:
         problems = engine.verify()
         if problems:
@@ -39,12 +52,30 @@ def index(ctx: click.Context, force: bool, verify: bool) -> int | None:
                    "every checksum and value is sound")
         return 0
     s = engine.stats
+    seconds = time.perf_counter() - started
+    if as_json:
+        click.echo(json.dumps({
+            "documents": s.documents, "paragraphs": s.paragraphs, "vocabulary": s.vocabulary,
+            "seconds": round(seconds, 3), "rebuilt": s.rebuilt, "files": s.files, "reused": s.reused,
+            "parsed": s.parsed, "removed": s.removed,
+            "skipped": [{"source": f.source, "reason": f.reason} for f in s.skipped],
+            "formats": dict(sorted(s.formats.items())), "dropped_chrome": s.dropped,
+        }, ensure_ascii=False))
+        return None
     action = "built" if s.rebuilt else "reused (up to date)"
     line = (f"index {action}: {s.documents} documents, {s.paragraphs} paragraphs, "
-            f"{s.vocabulary} terms in {time.perf_counter() - started:.2f} s")
+            f"{s.vocabulary} terms in {seconds:.2f} s")
     if s.rebuilt:
         line += f" ({s.parsed} files parsed, {s.reused} reused from cache, {s.removed} removed)"
     click.echo(line)
+    if s.formats:
+        click.echo("formats: " + ", ".join(f"{n} {fmt}" for fmt, n in sorted(s.formats.items())))
+    if s.skipped:
+        by_reason = Counter(_reason_kind(f.reason) for f in s.skipped)
+        click.echo(f"skipped {len(s.skipped)} file{'s' if len(s.skipped) != 1 else ''}: "
+                   + ", ".join(f"{n} {reason}" for reason, n in by_reason.most_common())
+                   + " (--json lists them)")
+    return None
 
 
 @click.command()
@@ -52,7 +83,7 @@ def index(ctx: click.Context, force: bool, verify: bool) -> int | None:
 @common_options
 @click.pass_context
 def sources(ctx: click.Context, as_json: bool) -> None:
-    """List the documents: source, title, date, paragraphs (tab-separated).
+    """List the documents: source, title, date, paragraphs, format (tab-separated).
 
     \b
     Example:
@@ -62,6 +93,6 @@ def sources(ctx: click.Context, as_json: bool) -> None:
     for d in engine.documents:
         if as_json:
             click.echo(json.dumps({"source": d.source, "title": d.title, "date": d.date,
-                                   "paragraphs": d.paragraphs}, ensure_ascii=False))
+                                   "paragraphs": d.paragraphs, "format": d.format}, ensure_ascii=False))
         else:
-            click.echo("\t".join([d.source, d.title or "-", d.date or "-", str(d.paragraphs)]))
+            click.echo("\t".join([d.source, d.title or "-", d.date or "-", str(d.paragraphs), d.format]))

@@ -28,7 +28,9 @@ def citation_heading(c: Citation) -> str:
 
 def render_citation(c: Citation, color: bool, width: int = 100) -> str:
     """A citation: heading, where it is, and the excerpt."""
-    where = f"{c.source} ¶{c.paragraph}  (score {c.score:.2f})"
+    where = f"{c.location()}  (score {c.score:.2f})"
+    if c.url:
+        where += f"  {c.url}"
     if c.also_in:
         where += "  also in " + ", ".join(f"{ref.source} ¶{ref.paragraph}" for ref in c.also_in)
     excerpt = textwrap.fill(c.excerpt, width=width, initial_indent="    ", subsequent_indent="    ")

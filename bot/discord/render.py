@@ -159,6 +159,9 @@ def embed_length(embed: dict[str, Any]) -> int:
     return total
 
 
+_SAFE_URL = re.compile(r"https?://[^\s<>()\[\]`|*_~\\]+$")
+
+
 def _date(date: str | None) -> str:
     return date.replace("T", " ") if date else ""
 
@@ -174,9 +177,13 @@ def citation_name(c: Citation, limit: int = FIELD_NAME_LIMIT) -> str:
 
 
 def citation_value(c: Citation, limit: int = FIELD_VALUE_LIMIT) -> str:
-    """Field value: ``source ¶n``, the excerpt with matched terms in bold, "also in …"."""
+    """Field value: where (``source › section p. N ¶n``, a link when the document has a URL),
+    the excerpt with matched terms in bold, "also in …"."""
     limit = min(limit, FIELD_VALUE_LIMIT)
-    head = fit(f"{c.source} ¶{c.paragraph}", min(200, limit // 3)) + "\n"
+    head = fit(c.location(), min(200, limit // 3))
+    if c.url and _SAFE_URL.match(c.url) and len(head) + len(c.url) + 4 <= min(500, limit // 2):
+        head = f"[{head}]({c.url})"
+    head += "\n"
     tail = ""
     if c.also_in:
         refs = ", ".join(f"{r.source} ¶{r.paragraph}" for r in c.also_in[:ALSO_IN_SHOWN])
