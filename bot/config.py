@@ -213,7 +213,11 @@ def _validated(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _upgrade(raw: dict[str, Any]) -> dict[str, Any]:
-    """Accept keys of earlier versions: ``[discord] feedback_file`` became ``state_dir`` + ``feedback_buttons``."""
+    """Accept keys of earlier versions: ``[discord] feedback_file`` became ``state_dir`` + ``feedback_buttons``;
+    ``[corpus] recurring_max_words`` is gone (a sentence is never chrome because another document repeats it)."""
+    corpus = raw.get("corpus")
+    if isinstance(corpus, dict) and "recurring_max_words" in corpus:
+        raw = {**raw, "corpus": {k: v for k, v in corpus.items() if k != "recurring_max_words"}}
     section = raw.get("discord")
     if not isinstance(section, dict) or "feedback_file" not in section:
         return raw
@@ -243,6 +247,7 @@ def config_from_dict(raw: dict[str, Any], source: str | None = None) -> Config:
         corpus=CorpusSettings(
             boilerplate_patterns=tuple(corpus["boilerplate_patterns"]),
             chrome_max_words=corpus["chrome_max_words"],
+            title_weight=corpus["title_weight"],
             max_file_mb=corpus["max_file_mb"],
             follow_outside_links=corpus["follow_outside_links"],
             max_paragraph_chars=corpus["max_paragraph_chars"],

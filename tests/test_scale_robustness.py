@@ -174,11 +174,11 @@ def test_scan_is_recursive_sorted_and_skips_hidden_links_and_other_types(tmp_pat
     (corpus / "linked").symlink_to(corpus / "sub", target_is_directory=True)  # not followed
     (corpus / "broken.txt").symlink_to(tmp_path / "missing.txt")  # skipped with a warning
     scanned = scan_corpus(corpus)
-    expected = ["B.MD", "a.txt", "sub-dir/c.txt", "sub/a b.md", "sub/deeper/d.Txt", "sub/z.txt",
+    expected = ["B.MD", "a.txt", "notes.rst", "sub-dir/c.txt", "sub/a b.md", "sub/deeper/d.Txt", "sub/z.txt",
                 "zz/Ünïcode.md"]
     assert [f.source for f in scanned] == expected
     skipped = {s.source: s.reason for s in scan_folder(corpus).skipped}
-    assert skipped == {"broken.txt": skipped["broken.txt"], "linked": "linked folder: not followed", "notes.rst": "unsupported format: .rst",
+    assert skipped == {"broken.txt": skipped["broken.txt"], "linked": "linked folder: not followed",
                        "x.txt.bak": "unsupported format: .bak"}
     assert skipped["broken.txt"].startswith("broken link")
     assert [f.path for f in scanned] == [str(corpus / rel) for rel in expected]

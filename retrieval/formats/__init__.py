@@ -19,6 +19,11 @@ FORMATS: dict[str, tuple[str, str]] = {
     ".txt": ("text", "text"),
     ".md": ("markdown", "markdown"),
     ".markdown": ("markdown", "markdown"),
+    ".html": ("html", "html"),
+    ".htm": ("html", "html"),
+    ".pdf": ("pdf", "pdf"),
+    ".docx": ("docx", "docx"),
+    ".rst": ("rst", "rst"),
 }
 
 

@@ -1,15 +1,15 @@
 """Bytes -> text for text formats: BOMs, UTF-8, then legacy 8-bit code pages.
 
 Detectors (charset-normalizer) can mistake a short cp1252 text for another
-Latin code page and turn "naïve" into "naďve", so a guess is only trusted when
-it yields letters outside the Latin script (Cyrillic, Greek, CJK, …); for
-Latin text cp1252, the most common legacy encoding, is preferred.
+code page and turn "naïve" into "naďve" (or into Arabic letters), so text
+whose letters are mostly ASCII -- Latin script with some accents -- is read as
+cp1252, the most common legacy encoding; the detector decides only for text
+that is mostly high bytes (Cyrillic, Greek, Arabic, Hebrew, CJK code pages).
 """
 
 from __future__ import annotations
 
 import codecs
-import unicodedata
 
 from .model import Skip
 
@@ -22,32 +22,35 @@ _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
 )
 
 
-def _non_latin_letters(text: str) -> bool:
-    return any(ch.isalpha() and not ch.isascii() and "LATIN" not in unicodedata.name(ch, "")
-               for ch in text)
+def _mostly_ascii_letters(data: bytes) -> bool:
+    """True for Latin-script text: accented letters are a small share of its letters.
+
+    In Cyrillic, Greek, Arabic or Hebrew text nearly every letter is a high byte.
+    """
+    sample = data[:100_000]
+    high = sum(1 for b in sample if b >= 0x80)
+    ascii_letters = sum(1 for b in sample if 65 <= b <= 90 or 97 <= b <= 122)
+    return high < 0.3 * (high + ascii_letters)
 
 
 def _legacy(data: bytes) -> str:
+    if _mostly_ascii_letters(data):
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:1 << 20]).best()
-    if best is not None and best.encoding not in ("utf_8", "ascii"):
-        try:
-            guessed = data.decode(best.encoding)
-        except (UnicodeDecodeError, LookupError):
-            guessed = None
-        if guessed is not None and _non_latin_letters(guessed[:100_000]) and best.chaos < 0.2:
-            return guessed
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        pass
     if best is not None:
         try:
             return data.decode(best.encoding)
         except (UnicodeDecodeError, LookupError):
             pass
-    return data.decode("utf-8", errors="replace")
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace")
 
 
 def decode(data: bytes) -> str:

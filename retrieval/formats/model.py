@@ -51,13 +51,14 @@ def split_long(text: str, limit: int) -> list[str]:
     """``text`` in pieces of at most about ``limit`` characters, cut after sentences, else between words."""
     if len(text) <= limit:
         return [text]
+    limit = max(limit, 1)
     pieces, start = [], 0
     while len(text) - start > limit:
-        window = text[start : start + limit]
+        window = text[start : start + limit + 1]  # a break right after the limit still counts
         cut = max((m.end() for m in _SENTENCE_END.finditer(window)), default=0)
-        if cut < limit // 3:  # no sentence end late enough: cut between lines, else words
+        if not limit // 3 < cut <= limit + 1:  # no sentence end late enough: cut between lines, else words
             space = max(window.rfind("\n"), window.rfind(" "))
-            cut = space + 1 if space > limit // 3 else limit
+            cut = space + 1 if space >= limit // 3 and space > 0 else limit
         pieces.append(text[start : start + cut].strip())
         start += cut
     pieces.append(text[start:].strip())

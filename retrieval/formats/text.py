@@ -195,7 +195,6 @@ def structure(units: list[Unit], settings: CorpusSettings, date: str | None = No
     # The page header: everything before the first paragraph or list.
     first_body = next((i for i, u in enumerate(units)
                        if u.kind == "item" or (u.kind == "para" and (ends_sentence(u.text) or len(u.text.split()) > 30)
-                                               and not chrome.is_edge_chrome(u.text)
                                                and not (len(u.text.split()) <= 10 and parse_date(u.text)))),
                       len(units))
     header, body = units[:first_body], units[first_body:]
