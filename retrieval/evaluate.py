@@ -33,9 +33,10 @@ class EvalReport:
     questions: int
     answerable: int
     unanswerable: int
-    recall_at_k: float
-    mrr_at_k: float
-    no_answer_accuracy: float
+    # None (JSON null) when there is nothing to score: no answerable, or no unanswerable, questions.
+    recall_at_k: float | None
+    mrr_at_k: float | None
+    no_answer_accuracy: float | None
     failures: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -103,8 +104,8 @@ def evaluate(engine: Engine, questions: list[GoldenQuestion], k: int) -> EvalRep
     unanswerable = len(questions) - answerable
     return EvalReport(
         k=k, questions=len(questions), answerable=answerable, unanswerable=unanswerable,
-        recall_at_k=round(hits / answerable, 4) if answerable else 1.0,
-        mrr_at_k=round(reciprocal / answerable, 4) if answerable else 1.0,
-        no_answer_accuracy=round(no_answer_right / unanswerable, 4) if unanswerable else 1.0,
+        recall_at_k=round(hits / answerable, 4) if answerable else None,
+        mrr_at_k=round(reciprocal / answerable, 4) if answerable else None,
+        no_answer_accuracy=round(no_answer_right / unanswerable, 4) if unanswerable else None,
         failures=failures,
     )

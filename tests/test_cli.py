@@ -215,10 +215,12 @@ def test_eval_rejects_malformed_lines(run, tmp_path):
 
 
 def test_chat_loop(run, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the history file goes to ./.citebot/
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the history lives in the state folder
     code, out, _ = run("chat", stdin=f"{EXAMPLE_QUESTION}\n\n:quit\nnever asked\n")
     assert code == 0 and "transparency mechanism" in out and "never asked" not in out
-    assert (tmp_path / ".citebot" / "chat_history").exists()  # saved for the next session
+    assert (tmp_path / "state" / "citebot" / "chat_history").exists()  # saved for the next session
+    assert not (tmp_path / ".citebot").exists()  # nothing written into the current folder
     code, out, _ = run("chat", stdin="")  # Ctrl-D right away
     assert code == 0
 

@@ -7,6 +7,7 @@ unexpected (one line; the traceback only with --debug).
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 
@@ -18,6 +19,7 @@ from .eval import eval_command
 from .feedback import feedback
 from .index import index, sources
 from .options import common_options, configure_logging, option_value
+from .terminal import visible
 
 
 class _Commands(click.Group):
@@ -91,19 +93,33 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.UsageError as exc:  # one line: what is wrong, and where to look
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-        click.echo(f"citebot: error: {exc.format_message()}{hint}", err=True)
+        click.echo(f"citebot: error: {visible(exc.format_message())}{hint}", err=True)
         return exc.exit_code
     except click.ClickException as exc:
-        click.echo(f"citebot: error: {exc.format_message()}", err=True)
+        click.echo(f"citebot: error: {visible(exc.format_message())}", err=True)
         return exc.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         return 130
     except BrokenPipeError:
-        return 0
+        return _reader_went_away()
+    except SystemExit as exc:
+        if isinstance(sys.stdout, click.utils.PacifyFlushWrapper):  # click's answer to EPIPE is exit 1
+            return _reader_went_away()
+        raise
     except Exception as exc:  # the one place unexpected errors become one line
         if debug:
             traceback.print_exc()
-        click.echo(f"citebot: error: {type(exc).__name__}: {exc}" + ("" if debug else " (use --debug for details)"),
-                   err=True)
+        click.echo(f"citebot: error: {visible(f'{type(exc).__name__}: {exc}')}"
+                   + ("" if debug else " (use --debug for details)"), err=True)
         return 1
+
+
+def _reader_went_away() -> int:
+    """``citebot sources | head -1``: the reader closed the pipe; stop quietly with success, like ripgrep."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())  # the final flush at exit must not fail again
+    except (OSError, AttributeError, ValueError):
+        pass
+    return 0

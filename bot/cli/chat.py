@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -14,10 +12,10 @@ if TYPE_CHECKING:
     from retrieval import Engine
 
 from ..followup import SMALL_TALK_REPLY
-from .options import common_options, open_engine
+from .history import ChatHistory
+from .options import common_options, open_engine, text_style
 from .render import render_answer
-
-HISTORY_FILE = ".citebot/chat_history"
+from .terminal import visible
 
 
 class Conversation:
@@ -26,7 +24,7 @@ class Conversation:
     def __init__(self) -> None:
         self.questions: list[str] = []
 
-    def respond(self, engine: Engine, line: str, top_k: int | None, color: bool) -> str:
+    def respond(self, engine: Engine, line: str, top_k: int | None, color: bool, width: int = 100) -> str:
         """The text to print for one input line (a command, small talk or a question)."""
         if line in (":new", ":n"):
             self.questions.clear()
@@ -35,13 +33,13 @@ class Conversation:
             earlier = recent(self.questions)
             if not earlier:
                 return "No earlier questions: the next question starts a conversation."
-            listed = "\n".join(f"  {i}. {q}" for i, q in enumerate(reversed(earlier), 1))
+            listed = "\n".join(f"  {i}. {visible(q)}" for i, q in enumerate(reversed(earlier), 1))
             return f"A follow-up will also use (most recent first):\n{listed}"
         if is_small_talk(line):
             return SMALL_TALK_REPLY if self.questions else "Ask me a question about the documents."
         answer = engine.ask(line, top_k=top_k, context=self.questions)
         self.questions.append(line)
-        return render_answer(answer, color=color)
+        return render_answer(answer, color=color, width=width)
 
 
 @click.command()
@@ -62,19 +60,11 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
       citebot> and NATO?
     """
     engine, _ = open_engine(ctx)
-    history = Path(HISTORY_FILE)
-    try:
-        import readline
-
-        history.parent.mkdir(parents=True, exist_ok=True)
-        if history.exists():
-            readline.read_history_file(history)
-    except (ImportError, OSError):
-        readline = None
+    history = ChatHistory.open()
     click.echo(f"citebot: {engine.stats.documents} documents, {engine.stats.paragraphs} paragraphs. "
                ":new starts a new conversation, :context shows it, :quit or Ctrl-D leaves.")
     conversation = Conversation()
-    color = sys.stdout.isatty()
+    color, width = text_style(ctx)
     try:
         while True:
             try:
@@ -86,12 +76,9 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
                 click.echo()
                 continue
             if question in (":quit", ":q", ":exit"):
+                history.forget(question)
                 break
             if question:
-                click.echo(conversation.respond(engine, question, top_k, color) + "\n")
+                click.echo(conversation.respond(engine, question, top_k, color, width) + "\n", color=color)
     finally:
-        if readline is not None:
-            try:
-                readline.write_history_file(history)
-            except OSError:
-                pass
+        history.save()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from .options import common_options, load_config_from_ctx, open_engine
+from .terminal import json_text, visible
 
 
 @click.command("eval")
@@ -48,15 +48,20 @@ def eval_command(ctx: click.Context, golden: Path, top_k: int | None, split: str
     engine, config = open_engine(ctx)
     report = evaluate(engine, questions, top_k or config.settings.answer.top_k)
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        click.echo(json_text(report.to_json()))
         return
     k = report.k
     click.echo(f"questions: {report.questions} ({report.answerable} answerable, {report.unanswerable} unanswerable)")
-    click.echo(f"recall@{k}: {report.recall_at_k:.3f}")
-    click.echo(f"MRR@{k}: {report.mrr_at_k:.3f}")
-    click.echo(f"no-answer accuracy: {report.no_answer_accuracy:.3f}")
+    click.echo(f"recall@{k}: {_score(report.recall_at_k, 'answerable')}")
+    click.echo(f"MRR@{k}: {_score(report.mrr_at_k, 'answerable')}")
+    click.echo(f"no-answer accuracy: {_score(report.no_answer_accuracy, 'unanswerable')}")
     for failure in report.failures:
-        click.echo(f"  miss: {failure['q']!r}: {failure['problem']}")
+        click.echo(visible(f"  miss: {failure['q']!r}: {failure['problem']}"))
+
+
+def _score(value: float | None, kind: str) -> str:
+    """A score, or why there is none (a vacuous 1.000 would claim a perfect result)."""
+    return f"{value:.3f}" if value is not None else f"n/a (no {kind} questions)"
 
 
 def _eval_beir(ctx: click.Context, folder: Path, top_k: int | None, split: str | None, answerability: bool,
@@ -74,7 +79,7 @@ def _eval_beir(ctx: click.Context, folder: Path, top_k: int | None, split: str |
     except CitebotError as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        click.echo(json_text(report.to_json()))
     else:
         click.echo(_beir_text(report))
 

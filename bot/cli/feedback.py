@@ -11,6 +11,7 @@ import click
 from bot.discord.state import StateDB, StateError, database_path
 
 from .options import common_options, load_config_from_ctx
+from .terminal import visible
 
 
 def _when(timestamp: float) -> str:
@@ -59,10 +60,10 @@ def feedback(ctx: click.Context, limit: int, export: Path | None) -> None:
     else:
         click.echo(f"Recent votes ({len(rows)} answer{'s' if len(rows) != 1 else ''}, newest first):")
         for r in rows:
-            click.echo(f"  👍 {r.up:>3}  👎 {r.down:>3}  {_when(r.last_vote)}  {r.question}")
+            click.echo(f"  👍 {r.up:>3}  👎 {r.down:>3}  {_when(r.last_vote)}  {visible(r.question)}")
         click.echo("Per cited paragraph (most 👎 first):")
         for pid, up, down in paragraphs:
-            click.echo(f"  👍 {up:>3}  👎 {down:>3}  {pid}")
+            click.echo(f"  👍 {up:>3}  👎 {down:>3}  {visible(str(pid))}")
     if export is not None:
         negative = [{"q": r.question, "rel": [], "cited": list(r.paragraphs), "up": r.up, "down": r.down}
                     for r in rows if r.down > r.up]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections import Counter
@@ -10,6 +9,7 @@ from collections import Counter
 import click
 
 from .options import common_options, open_engine
+from .terminal import json_text, visible
 
 
 def _reason_kind(reason: str) -> str:
@@ -43,7 +43,7 @@ def index(ctx: click.Context, force: bool, verify: bool, as_json: bool) -> int |
         problems = engine.verify()
         if problems:
             for problem in problems:
-                click.echo(f"citebot: damaged: {problem}", err=True)
+                click.echo(f"citebot: damaged: {visible(problem)}", err=True)
             engine.repair()
             click.echo(f"index was damaged and has been rebuilt: {engine.stats.documents} documents, "
                        f"{engine.stats.paragraphs} paragraphs")
@@ -54,13 +54,13 @@ def index(ctx: click.Context, force: bool, verify: bool, as_json: bool) -> int |
     s = engine.stats
     seconds = time.perf_counter() - started
     if as_json:
-        click.echo(json.dumps({
+        click.echo(json_text({
             "documents": s.documents, "paragraphs": s.paragraphs, "vocabulary": s.vocabulary,
             "seconds": round(seconds, 3), "rebuilt": s.rebuilt, "files": s.files, "reused": s.reused,
             "parsed": s.parsed, "removed": s.removed,
             "skipped": [{"source": f.source, "reason": f.reason} for f in s.skipped],
             "formats": dict(sorted(s.formats.items())), "dropped_chrome": s.dropped,
-        }, ensure_ascii=False))
+        }))
         return None
     action = "built" if s.rebuilt else "reused (up to date)"
     line = (f"index {action}: {s.documents} documents, {s.paragraphs} paragraphs, "
@@ -69,11 +69,11 @@ def index(ctx: click.Context, force: bool, verify: bool, as_json: bool) -> int |
         line += f" ({s.parsed} files parsed, {s.reused} reused from cache, {s.removed} removed)"
     click.echo(line)
     if s.formats:
-        click.echo("formats: " + ", ".join(f"{n} {fmt}" for fmt, n in sorted(s.formats.items())))
+        click.echo("formats: " + ", ".join(f"{n} {visible(fmt)}" for fmt, n in sorted(s.formats.items())))
     if s.skipped:
         by_reason = Counter(_reason_kind(f.reason) for f in s.skipped)
         click.echo(f"skipped {len(s.skipped)} file{'s' if len(s.skipped) != 1 else ''}: "
-                   + ", ".join(f"{n} {reason}" for reason, n in by_reason.most_common())
+                   + ", ".join(f"{n} {visible(reason)}" for reason, n in by_reason.most_common())
                    + " (--json lists them)")
     return None
 
@@ -92,7 +92,13 @@ def sources(ctx: click.Context, as_json: bool) -> None:
     engine, _ = open_engine(ctx)
     for d in engine.documents:
         if as_json:
-            click.echo(json.dumps({"source": d.source, "title": d.title, "date": d.date,
-                                   "paragraphs": d.paragraphs, "format": d.format}, ensure_ascii=False))
+            click.echo(json_text({"source": d.source, "title": d.title, "date": d.date,
+                                  "paragraphs": d.paragraphs, "format": d.format}))
         else:
-            click.echo("\t".join([d.source, d.title or "-", d.date or "-", str(d.paragraphs), d.format]))
+            click.echo("\t".join([_field(d.source), _field(d.title or "-"), _field(d.date or "-"),
+                                   str(d.paragraphs), _field(d.format)]))
+
+
+def _field(text: str) -> str:
+    """A tab-separated column: control characters visible, and no tab or newline to break the row."""
+    return visible(text).replace("\t", "\\t").replace("\n", "\\n")

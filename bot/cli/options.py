@@ -1,6 +1,6 @@
 """Options every command accepts, and the glue from them to config and engine.
 
-``--corpus``, ``--index``, ``--config`` and ``--debug`` work both before and
+``--corpus``, ``--index``, ``--config``, ``--color`` and ``--debug`` work both before and
 after the subcommand name (``citebot --corpus X ask …`` and ``citebot ask …
 --corpus X``): each is declared on the group and on every command, and the
 value given last wins.
@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the engine (numpy, nltk) is imported when a command opens i
     from retrieval import Engine
 
 from ..config import Config, ConfigError, load_config
+from .terminal import COLOR_CHOICES, output_width, use_color, visible
 
 _META = "citebot.options"
 
@@ -26,6 +27,8 @@ _META = "citebot.options"
 def _remember(ctx: click.Context, param: click.Parameter, value):
     if value is not None and value is not False:
         ctx.find_root().meta.setdefault(_META, {})[param.name] = value
+        if param.name == "debug" and not ctx.resilient_parsing:
+            configure_logging(True)  # also when given after the command name (the group has set up logging)
     return value
 
 
@@ -36,13 +39,16 @@ _OPTIONS = (
                  help="Index folder (default: ./.citebot/index)."),
     click.option("--config", metavar="FILE", default=None, expose_value=False, callback=_remember,
                  help="Config file (default: ./citebot.toml if present)."),
+    click.option("--color", type=click.Choice(COLOR_CHOICES), default=None, expose_value=False,
+                 callback=_remember,
+                 help="Colour the output: auto (a terminal, unless NO_COLOR or TERM=dumb), always, never."),
     click.option("--debug", is_flag=True, default=False, expose_value=False, callback=_remember,
                  help="Show tracebacks and debug logs."),
 )
 
 
 def common_options(func):
-    """Add --corpus/--index/--config/--debug to a click command or group."""
+    """Add --corpus/--index/--config/--color/--debug to a click command or group."""
     for option in reversed(_OPTIONS):
         func = option(func)
     return func
@@ -51,6 +57,11 @@ def common_options(func):
 def option_value(ctx: click.Context, name: str):
     """The value of a common option, wherever on the command line it was given."""
     return ctx.find_root().meta.get(_META, {}).get(name)
+
+
+def text_style(ctx: click.Context) -> tuple[bool, int]:
+    """``(colour on, wrap width)`` for text on stdout, from --color, NO_COLOR, TERM and the terminal."""
+    return use_color(sys.stdout, option_value(ctx, "color")), output_width(sys.stdout)
 
 
 def load_config_from_ctx(ctx: click.Context) -> Config:
@@ -64,14 +75,20 @@ def load_config_from_ctx(ctx: click.Context) -> Config:
     return root.meta["citebot.config"]
 
 
+class _VisibleFormatter(logging.Formatter):
+    """Log lines name files and quote questions: show their control characters instead of sending them."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible(super().format(record))
+
+
 def configure_logging(debug: bool, level: str = "WARNING") -> None:
     """Log to stderr; only entry points call this."""
-    logging.basicConfig(
-        level=logging.DEBUG if debug else getattr(logging, level, logging.WARNING),
-        format="%(levelname)s %(name)s: %(message)s" if debug else "citebot: %(levelname)s: %(message)s",
-        stream=sys.stderr,
-        force=True,
-    )
+    fmt = "%(levelname)s %(name)s: %(message)s" if debug else "citebot: %(levelname)s: %(message)s"
+    logging.basicConfig(level=logging.DEBUG if debug else getattr(logging, level, logging.WARNING),
+                        stream=sys.stderr, force=True)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(_VisibleFormatter(fmt))
 
 
 def corpus_and_index(ctx: click.Context, config: Config) -> tuple[Path, Path]:
@@ -90,7 +107,7 @@ def corpus_and_index(ctx: click.Context, config: Config) -> tuple[Path, Path]:
 def notice(message: str) -> None:
     """A one-line notice for a person waiting at a terminal (stderr, so stdout stays clean); else a log line."""
     if sys.stderr.isatty():
-        click.echo(f"citebot: {message}", err=True)
+        click.echo(f"citebot: {visible(message)}", err=True)
     else:
         logging.getLogger("citebot").info(message)
 

@@ -186,7 +186,7 @@ def serve_command(ctx: click.Context, sync_commands: bool) -> None:
 
 @click.command("invite-url")
 @common_options
-@click.option("--application-id", type=int, default=None, metavar="ID",
+@click.option("--application-id", type=click.IntRange(min=1), default=None, metavar="ID",
               help="Application ID (default: [discord] application_id in the config).")
 @click.pass_context
 def invite_url_command(ctx: click.Context, application_id: int | None) -> None:
