@@ -10,7 +10,8 @@ the replied-to author by default), :meth:`edit_message` (MESSAGE_UPDATE with the
 :meth:`delete_message` / :meth:`bulk_delete` (MESSAGE_DELETE / MESSAGE_DELETE_BULK),
 :meth:`send_message_command` (interaction type 2, ``data.type`` 3, ``target_id``,
 ``resolved.messages``), :meth:`create_forum` and :meth:`create_forum_post` (CHANNEL_CREATE,
-THREAD_CREATE, then the opening message whose id is the thread's).
+THREAD_CREATE, then the opening message whose id is the thread's), :meth:`send_dm` (a DM channel
+per user; messages without ``guild_id``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .fake_rest import BODY
 if TYPE_CHECKING:
     from .discord_server import Interaction
 
-THREAD_TYPE, FORUM_TYPE = 11, 15
+DM_TYPE, THREAD_TYPE, FORUM_TYPE = 1, 11, 15
 
 
 def thread_payload(thread_id: int, guild_id: int, parent_id: int, owner_id: int, name: str) -> dict:
@@ -50,16 +51,24 @@ class ConversationMixin:
         r.add_patch(api + "/channels/{channel_id}", self._edit_channel)
         r.add_delete(api + "/channels/{channel_id}", self._delete_channel)
 
-    def _open_thread(self, channel_id: int) -> bool:
+    def _writable(self, channel_id: int) -> bool:
+        """A DM channel, or a thread that is not locked."""
         channel = self.extra_channels.get(channel_id)
+        if channel is not None and channel["type"] == DM_TYPE:
+            return True
         return bool(channel and channel["type"] == THREAD_TYPE and not channel["thread_metadata"]["locked"])
+
+    def is_dm(self, channel_id: int) -> bool:
+        channel = self.extra_channels.get(channel_id)
+        return bool(channel and channel["type"] == DM_TYPE)
 
     def _archived(self, channel_id: int) -> bool:
         channel = self.extra_channels.get(channel_id)
         return bool(channel and channel["type"] == THREAD_TYPE and channel["thread_metadata"]["archived"])
 
     def reference_to(self, message_id: int, channel_id: int) -> dict:
-        return {"message_id": str(message_id), "channel_id": str(channel_id), "guild_id": str(self.world.guild_id)}
+        ref = {"message_id": str(message_id), "channel_id": str(channel_id)}
+        return ref if self.is_dm(channel_id) else dict(ref, guild_id=str(self.world.guild_id))
 
     async def _start_thread(self, request: web.Request) -> web.Response:
         cid, mid = int(request.match_info["channel_id"]), int(request.match_info["message_id"])
@@ -128,6 +137,28 @@ class ConversationMixin:
         pings_bot = ping and target["author"]["id"] == str(self.world.bot_user_id)
         return await self.send_message(author_id, text, mention_bot=pings_bot, reply_to=to,
                                        channel_id=channel_id or int(target["channel_id"]))
+
+    def dm_channel(self, user_id: int) -> int:
+        """The DM channel between the bot and ``user_id`` (created on first use)."""
+        for cid, channel in self.extra_channels.items():
+            if channel["type"] == DM_TYPE and channel["recipients"][0]["id"] == str(user_id):
+                return cid
+        cid = self.ids.next()
+        self.extra_channels[cid] = {"id": str(cid), "type": DM_TYPE, "recipients": [self.users[user_id]],
+                                    "last_message_id": None}
+        return cid
+
+    async def send_dm(self, author_id: int, text: str) -> int:
+        """A user writes to the bot in a direct message (needs the DIRECT_MESSAGES intent); returns its id."""
+        cid = self.dm_channel(author_id)
+        mid = self.ids.next()
+        msg = P.message(mid, cid, None, self.users[author_id], text)
+        self.messages[mid] = msg
+        self.dispatched_at[mid] = asyncio.get_running_loop().time()
+        visible = self._visible_message(self.session, msg) if self.session is not None else None
+        if visible is not None:
+            await self.dispatch("MESSAGE_CREATE", visible)
+        return mid
 
     async def edit_message(self, message_id: int, content: str) -> None:
         msg = self.messages[message_id]

@@ -285,16 +285,12 @@ class RestMixin:
         msg = P.message(
             self.ids.next(),
             channel_id,
-            self.world.guild_id,
+            None if self.is_dm(channel_id) else self.world.guild_id,
             self.world.bot_user(),
             body.get("content") or "",
             embeds=body.get("embeds") or [],
             components=body.get("components") or [],
-            message_reference=(
-                {"message_id": str(ref["message_id"]), "channel_id": str(channel_id), "guild_id": str(self.world.guild_id)}
-                if ref
-                else None
-            ),
+            message_reference=self.reference_to(int(ref["message_id"]), channel_id) if ref else None,
             flags=body.get("flags") or 0,
             **extra,
         )
@@ -313,7 +309,7 @@ class RestMixin:
     async def _create_message(self, request: web.Request) -> web.Response:
         cid = int(request.match_info["channel_id"])
         body = request[BODY] or {}
-        if cid not in (self.world.channel_id, self.world.other_channel_id) and not self._open_thread(cid):
+        if cid not in (self.world.channel_id, self.world.other_channel_id) and not self._writable(cid):
             return self._error(404, "Unknown Channel", 10003)
         if not (body.get("content") or body.get("embeds") or body.get("components") or body.get("sticker_ids")):
             return self._error(400, "Cannot send an empty message", 50006)

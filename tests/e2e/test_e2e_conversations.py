@@ -262,3 +262,25 @@ async def test_editing_a_question_answered_before_a_restart_edits_the_answer(dis
     assert edit.json["embeds"][0]["title"] == US_TOMAHAWK
     assert TOMAHAWK_PARAGRAPH in unescape(embed_text(edit.json))
     assert bot.errors == [] and server.unhandled == []
+
+
+async def test_a_dm_is_a_conversation(discord_server, e2e_engine, state_dir):
+    server = discord_server
+    alice = uid(server.add_user("alice"))
+    async with serving(server, e2e_engine, state_dir, allow_dms=True, cooldown_seconds=0.0) as bot:
+        dm = server.dm_channel(alice)
+        await server.send_dm(alice, US_TOMAHAWK)
+        await server.wait_until(lambda: len(posts_in(server, dm)) == 1, 10, "the answer in the DM")
+        await server.send_dm(alice, "and NATO?")
+        await server.wait_until(lambda: len(posts_in(server, dm)) == 2, 10, "the follow-up in the DM")
+        await server.send_dm(alice, "thanks!")
+        await server.wait_until(lambda: len(posts_in(server, dm)) == 3, 10, "the acknowledgement")
+        await server.quiet()
+        bot.assert_alive()
+    first, second, thanks = posts_in(server, dm)
+    assert TOMAHAWK_PARAGRAPH in unescape(embed_text(first.json))
+    assert unescape(second.json["embeds"][0]["description"]).startswith(f"*following up on: {US_TOMAHAWK}*")
+    assert thanks.json["content"].startswith("You're welcome") and not thanks.json.get("embeds")
+    for post in (first, second, thanks):
+        assert_no_mentions(post.json)
+    assert bot.errors == [] and server.unhandled == []
