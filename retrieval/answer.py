@@ -1,13 +1,15 @@
 """Ranked hits -> an extractive Answer: best sentences, excerpts, highlights, merged duplicates.
 
-- Near-duplicates: two paragraphs from different sources whose weighted term
-  sets overlap strongly (cosine >= ``duplicate_similarity``) become one
-  citation that names both (``also_in``).
+- Near-duplicates: two paragraphs whose weighted term sets overlap strongly
+  (cosine >= ``duplicate_similarity``; within one document, one holding 90% of
+  the other's term weight) become one citation that names both (``also_in``).
 - Sentences are scored by the weight of the distinct question terms they
-  contain. The answer is the best sentence plus up to ``max_sentences - 1``
-  others scoring at least half as much; the sentence right after a chosen one
-  counts as context (half the best score is added when it matches a term), so
-  "…a transparency mechanism… In turn, Washington calls for…" stays together.
+  contain. The lead is the best sentence of the top citation; up to
+  ``max_sentences - 1`` others (from at most two citations) score at least half
+  as much; the sentence right after a chosen one counts as context (half the
+  lead's score is added), so "…a transparency mechanism… In turn, Washington
+  calls for…" stays together; a sentence that refers back ("It is planned…",
+  "This move…") brings the one before it; the answer stays within 700 characters.
 - Each citation carries an excerpt of about ``excerpt_chars`` around its best
   sentence, cut at word boundaries with "…", and the spans of matched words.
 """
@@ -15,6 +17,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from .analysis import Analyzer
@@ -24,6 +27,7 @@ from .settings import AnswerSettings
 from .store import StoredIndex
 
 ELLIPSIS = "…"
+SAME_DOCUMENT_SIMILARITY = 0.9  # paragraphs of one document, one holding this much of the other: one citation
 
 
 @dataclass
@@ -53,6 +57,14 @@ def _cosine(a: dict[str, float], b: dict[str, float], norm_a: float, norm_b: flo
     dot = sum(w * b[t] for t, w in a.items() if t in b)
     norm = norm_a * norm_b
     return dot / norm if norm else 0.0
+
+
+def _containment(a: dict[str, float], b: dict[str, float]) -> float:
+    """How much of the smaller term set (by weight) the other holds: 1.0 when one repeats the other."""
+    if len(a) > len(b):
+        a, b = b, a
+    total = sum(a.values())
+    return sum(w for t, w in a.items() if t in b) / total if total else 0.0
 
 
 def _term_vector(index: StoredIndex, analyzer: Analyzer, text: str) -> dict[str, float]:
@@ -94,7 +106,11 @@ def merge_duplicates(index: StoredIndex, analyzer: Analyzer, hits: tuple[Hit, ..
         norm = _norm(vector)
         for group in groups:
             sources = {group.hit.source, *(ref.source for ref in group.also_in)}
-            if hit.source not in sources and _cosine(group.vector, vector, group.norm, norm) >= threshold:
+            if hit.source not in sources:
+                similar = _cosine(group.vector, vector, group.norm, norm) >= threshold
+            else:  # within one document paragraphs share its vocabulary: only near-copies merge there
+                similar = _containment(group.vector, vector) >= SAME_DOCUMENT_SIMILARITY
+            if similar:
                 group.also_in.append(ParagraphRef(hit.source, hit.paragraph))
                 break
         else:
@@ -158,26 +174,84 @@ def _highlights(analyzer: Analyzer, excerpt: str, terms: set[str]) -> tuple[tupl
     return tuple((t.start, t.end) for t in analyzer.terms_with_spans(excerpt) if t.term in terms)
 
 
-def _choose_sentences(per_citation: list[list[_Sentence]], max_sentences: int) -> list[tuple[int, _Sentence]]:
-    pool = [(n, s) for n, sentences in enumerate(per_citation) for s in sentences if s.score > 0]
-    if not pool:
+# A sentence opening with one of these refers back to the sentence before it.
+_BACK_REFERENCE = re.compile(
+    r"^\W*(?:it|its|it's|they|their|them|this|these|that|those|such|he|she|his|her|here|there|"
+    r"the (?:document|report|study|statement|letter|response|proposal|move|plan|same)|"
+    r"however|but|also|in turn|instead|meanwhile|moreover|furthermore|therefore|thus)\b",
+    re.IGNORECASE)
+MAX_ANSWER_CHARS = 700
+_MAX_ANSWER_CITATIONS = 2
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether a sentence leans on the one before it ("It is planned that…", "This move…")."""
+    return bool(_BACK_REFERENCE.match(sentence))
+
+
+def _with_antecedent(n: int, s: _Sentence, sentences: list[_Sentence], text: str) -> list[tuple[int, _Sentence]]:
+    """The sentence, preceded by the one it refers back to (when it does and has one)."""
+    if s.position > 0 and refers_back(text[s.start:s.end]):
+        return [(n, sentences[s.position - 1]), (n, s)]
+    return [(n, s)]
+
+
+def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max_sentences: int,
+                      max_chars: int = MAX_ANSWER_CHARS) -> list[tuple[int, _Sentence]]:
+    """The answer's sentences: ``(citation index, sentence)`` in reading order.
+
+    The lead is the best sentence of the top citation (the best-ranked paragraph);
+    others (from at most two citations) must score at least half the lead's,
+    the sentence right after a chosen one gets a bonus, a sentence that refers
+    back brings the one before it, and the whole stays within ``max_chars``.
+    """
+    if not per_citation:
         return []
-    best_n, best = max(pool, key=lambda item: (item[1].score, -item[0], -item[1].position))
-    chosen = [(best_n, best)]
-    floor = best.score / 2
-    while len(chosen) < max_sentences:
+    lead = max(per_citation[0], key=lambda s: (s.score, -s.position))
+    chosen = _with_antecedent(0, lead, per_citation[0], texts[0])[-max_sentences:]
+    floor = lead.score / 2
+    pool = [(n, s) for n, sentences in enumerate(per_citation) for s in sentences if s.score > 0]
+
+    def length(items: list[tuple[int, _Sentence]]) -> int:
+        return sum(s.end - s.start + 6 for _, s in items)
+
+    while len(chosen) < max_sentences and floor > 0:
         picked = {(n, s.position) for n, s in chosen}
         follows = {(n, s.position + 1) for n, s in chosen}
+        cited = {n for n, _ in chosen}
 
         def value(item: tuple[int, _Sentence]) -> float:
             n, s = item
             return s.score + (floor if (n, s.position) in follows else 0.0)
 
-        rest = [item for item in pool if (item[0], item[1].position) not in picked and value(item) >= floor]
-        if not rest:
+        rest = [item for item in pool if (item[0], item[1].position) not in picked and value(item) >= floor
+                and (item[0] in cited or len(cited) < _MAX_ANSWER_CITATIONS)]
+        added = False
+        for n, s in sorted(rest, key=lambda item: (-value(item), item[0], item[1].position)):
+            extra = [item for item in _with_antecedent(n, s, per_citation[n], texts[n])
+                     if (item[0], item[1].position) not in picked]
+            if len(chosen) + len(extra) <= max_sentences and length(chosen + extra) <= max_chars:
+                chosen += extra
+                added = True
+                break
+        if not added:
             break
-        chosen.append(max(rest, key=lambda item: (value(item), -item[0], -item[1].position)))
-    return sorted(chosen, key=lambda item: (item[0], item[1].position))
+    order = {0: 0, **{n: i + 1 for i, n in enumerate(dict.fromkeys(n for n, _ in chosen if n))}}
+    return sorted(chosen, key=lambda item: (order[item[0]], item[1].position))
+
+
+def _answer_text(chosen: list[tuple[int, _Sentence]], texts: list[str], max_chars: int = MAX_ANSWER_CHARS) -> str:
+    """The chosen sentences with their ``[n]`` markers, cut at a word to ``max_chars`` if one is too long."""
+    parts = []
+    for n, s in chosen:
+        sentence = texts[n][s.start:s.end].strip()
+        room = max_chars - sum(len(p) + 1 for p in parts) - len(f" [{n + 1}]")
+        if len(sentence) > room:
+            if parts:
+                break
+            sentence = sentence[:_snap_right(sentence, room - 1)].rstrip(" ,;:") + ELLIPSIS
+        parts.append(f"{sentence} [{n + 1}]")
+    return " ".join(parts)
 
 
 def build_answer(question: str, result: SearchResult, index: StoredIndex, analyzer: Analyzer,
@@ -201,9 +275,10 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
             section=" › ".join(index.paragraph_section(group.hit.paragraph_index)) or None,
             page=index.paragraph_page(group.hit.paragraph_index), url=doc.url,
         ))
-    chosen = _choose_sentences(per_citation[:top_k], settings.max_sentences)
-    text = " ".join(f"{groups[n].text[s.start:s.end].strip()} [{n + 1}]" for n, s in chosen)
-    if not text:  # terms matched only across sentence boundaries: cite the best excerpt
+    texts = [g.text for g in groups[:top_k]]
+    chosen = _choose_sentences(per_citation[:top_k], texts, settings.max_sentences)
+    text = _answer_text(chosen, texts)
+    if not text:  # nothing to quote (an empty paragraph): cite the best excerpt
         text = f"{citations[0].excerpt} [1]"
     return Answer(question, True, text, tuple(citations[:top_k]), result.matched_share,
                   more=tuple(citations[top_k:]), corrections=result.corrections)

@@ -78,9 +78,9 @@ class AnswerSettings:
     max_sentences: int = 3
     excerpt_chars: int = 300
     # Share of the question's idf mass the best paragraph must match.
-    min_matched_share: float = 0.4
+    min_matched_share: float = 0.3
     # Share of the distinctive terms' (names, codes, rare words) idf mass it must match.
-    min_distinctive_share: float = 0.3
+    min_distinctive_share: float = 0.2
     # A term is rare when its weight is at least this fraction of the question's largest.
     rare_term_weight: float = 0.6
     # An unknown ordinary word weighs this fraction of its idf (it may be phrased differently).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from retrieval import AnswerSettings, Engine, Settings
@@ -113,3 +115,45 @@ def test_huge_and_odd_questions_complete(seeds_engine):
     assert seeds_engine.ask("Tomahawk " * 3000).answered
     assert not seeds_engine.ask("x" * 20000).answered
     assert seeds_engine.ask("\x00\ufffd Tomahawk \u202e missiles").answered
+
+
+def test_a_sentence_that_refers_back_brings_its_antecedent(tmp_path):
+    write_corpus(tmp_path / "c", {"bridge.md": (
+        "The harbour authority presented the Northern Link bridge on Monday after years of planning. "
+        "It is planned that it could open within five years, at a cost of two billion euros.\n")})
+    answer = Engine.open(tmp_path / "c", tmp_path / "idx").ask("When could the bridge open and what will it cost?")
+    assert answer.answered
+    assert answer.text.startswith("The harbour authority presented the Northern Link bridge")
+    assert "It is planned that it could open within five years" in answer.text
+
+
+def test_answer_is_short_and_led_by_the_top_citation(tmp_path):
+    files = {f"lake{i}.md": " ".join(f"Lake number {i} has clear water and trout fishing in sentence {j}."
+                                     for j in range(8)) + "\n" for i in range(5)}
+    files["top.md"] = "Trout fishing on clear lakes needs a permit. Lake trout fishing permits cost ten euros.\n"
+    answer = Engine.open(write_corpus(tmp_path / "c", files), tmp_path / "idx").ask(
+        "trout fishing permits on clear lakes", top_k=5)
+    assert answer.answered and answer.citations[0].source == "top.md"
+    assert answer.text.split(" [")[0] in answer.citations[0].text  # the lead quotes the top citation
+    assert len(answer.text) <= 700
+    markers = re.findall(r"\[(\d+)\]", answer.text)
+    assert len(markers) <= 3 and len(set(markers)) <= 2
+
+
+def test_near_duplicates_within_one_document_are_cited_once(tmp_path):
+    para = "The backup job copies the database to the archive server every night at two o'clock."
+    write_corpus(tmp_path / "c", {"ops.md": f"{para}\n\nThe weather was fine.\n\n{para}\n\n{para} Really.\n",
+                                  "other.md": "Printers are on the second floor next to the kitchen.\n"})
+    answer = Engine.open(tmp_path / "c", tmp_path / "idx").ask("when does the backup job copy the database?")
+    assert answer.answered and len(answer.citations) == 1
+    first = answer.citations[0]
+    assert {first.paragraph, *(r.paragraph for r in first.also_in)} == {1, 3, 4}
+    assert {r.source for r in first.also_in} == {"ops.md"}
+    assert answer.text.count("backup job") == 1
+
+
+def test_a_corpus_of_one_short_file_answers(tmp_path):
+    write_corpus(tmp_path / "c", {"note.txt": "The office wifi password is changed every Monday by the IT team.\n"})
+    answer = Engine.open(tmp_path / "c", tmp_path / "idx").ask("when is the wifi password changed?")
+    assert answer.answered and "every Monday" in answer.text
+    assert not Engine.open(tmp_path / "c", tmp_path / "idx").ask("Who won the Tour de France?").answered

@@ -11,14 +11,15 @@ GOLDEN = REPO_ROOT / "tests" / "data" / "golden.jsonl"
 
 def test_golden_set_is_substantial():
     questions = read_golden(GOLDEN)
-    assert len(questions) >= 25
-    assert sum(1 for q in questions if not q.rel) >= 5
+    assert len(questions) >= 50
+    assert sum(1 for q in questions if not q.rel) >= 15
 
 
 def test_golden_scores_hold(seeds_engine):
     report = evaluate(seeds_engine, read_golden(GOLDEN), k=3)
-    assert report.recall_at_k >= 0.95, report.failures
-    assert report.mrr_at_k >= 0.9, report.failures
+    # 51 questions (typos, numbers, no-answer and too-vague ones included): recall@3 1.0, MRR@3 0.968.
+    assert report.recall_at_k >= 0.97, report.failures
+    assert report.mrr_at_k >= 0.95, report.failures
     assert report.no_answer_accuracy == 1.0, report.failures
 
 
