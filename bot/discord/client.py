@@ -47,7 +47,7 @@ from bot.followup import SMALL_TALK_REPLY, following_up_on
 from retrieval import is_small_talk
 from retrieval.models import Answer
 
-__all__ = ["CitebotClient", "EngineHolder", "MORE_PAGES", "build_intents"]
+__all__ = ["CitebotClient", "EngineHolder", "MORE_PAGES", "ShardedCitebotClient", "build_intents", "client_class"]
 
 log = logging.getLogger(__name__)
 
@@ -481,4 +481,22 @@ class CitebotClient(discord.Client):
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         log.exception("unhandled error in %s", event_method)
+
+
+class ShardedCitebotClient(CitebotClient, discord.AutoShardedClient):
+    """citebot over several gateway shards in one process (``[discord] shard_count``/``shard_ids``).
+
+    Every handler is the same; discord.py routes each guild's events to its shard.
+    """
+
+
+def client_class(cfg: DiscordConfig) -> type[CitebotClient]:
+    return ShardedCitebotClient if cfg.shard_count else CitebotClient
+
+
+def shard_options(cfg: DiscordConfig) -> dict[str, Any]:
+    """``shard_count``/``shard_ids`` for AutoShardedClient (nothing when unsharded)."""
+    if not cfg.shard_count:
+        return {}
+    return {"shard_count": cfg.shard_count, "shard_ids": list(cfg.shard_ids) or None}
 

@@ -22,7 +22,7 @@ import discord
 
 from bot.cli.options import common_options, configure_logging, load_config_from_ctx, open_engine, option_value
 from bot.config import Config
-from bot.discord.client import CitebotClient, EngineHolder
+from bot.discord.client import CitebotClient, EngineHolder, client_class, shard_options
 from bot.discord.policies import SALT_FILE_NAME, UserHasher, load_salt
 from bot.discord.state import StateDB, database_path
 from retrieval import Engine
@@ -98,7 +98,7 @@ def bot_dependencies(config: Config, environ: Mapping[str, str] | None = None) -
 def build_client(holder: EngineHolder, config: Config, **options: Any) -> CitebotClient:
     """The configured client; ``options`` override dependencies (state, hash_user, reindex…)."""
     deps = bot_dependencies(config) if not {"state", "hash_user", "reindex"} <= options.keys() else {}
-    return CitebotClient(holder, config, **{**deps, **options})
+    return client_class(config.discord)(holder, config, **{**shard_options(config.discord), **deps, **options})
 
 
 async def run_bot(holder: EngineHolder, config: Config, token: str, *,

@@ -28,6 +28,7 @@ from aiohttp import web
 from . import payloads as P
 from .fake_conversations import ConversationMixin
 from .fake_gateway import GatewayMixin, GatewaySession
+from .fake_guilds import GuildsMixin
 from .fake_rest import (  # noqa: F401 - re-exported for the tests
     API,
     CB_DEFERRED_MESSAGE,
@@ -55,7 +56,7 @@ class Interaction:
     original_message_id: int | None = None
 
 
-class FakeDiscord(ConversationMixin, RestMixin, GatewayMixin):
+class FakeDiscord(ConversationMixin, RestMixin, GatewayMixin, GuildsMixin):
     """The loopback Discord: ``await start()``, point discord.py at ``api_base``/``gateway_url``."""
 
     def __init__(
@@ -102,6 +103,7 @@ class FakeDiscord(ConversationMixin, RestMixin, GatewayMixin):
         # sent in GUILD_CREATE and enforced on the bot's requests.
         self.roles: dict[int, dict] = {self.world.guild_id: P.role(self.world.guild_id, "@everyone", P.EVERYONE_PERMISSIONS)}
         self.overwrites: dict[int, list[dict]] = {}
+        self.extra_guilds: dict[int, Any] = {}  # guild id -> fake_guilds.ExtraGuild (add_guild)
         self.add_user("owner", user_id=self.world.owner_id)
         self.members[self.world.bot_user_id] = P.member(self.world.bot_user())
 
@@ -261,7 +263,7 @@ class FakeDiscord(ConversationMixin, RestMixin, GatewayMixin):
         msg = P.message(
             mid,
             channel_id,
-            self.world.guild_id,
+            self.guild_of(channel_id),
             author,
             content,
             mentions=mentions,
@@ -272,7 +274,7 @@ class FakeDiscord(ConversationMixin, RestMixin, GatewayMixin):
             msg["referenced_message"] = self.messages.get(reply_to)
         self.messages[mid] = msg
         self.dispatched_at[mid] = asyncio.get_running_loop().time()
-        s = self.session
+        s = self.session_for_guild(self.guild_of(channel_id))
         visible = self._visible_message(s, msg) if s is not None else msg
         if visible is not None:
             await self.dispatch("MESSAGE_CREATE", visible)
@@ -283,20 +285,22 @@ class FakeDiscord(ConversationMixin, RestMixin, GatewayMixin):
         content = f"<@{self.world.bot_user_id}> {text}" if text else f"<@{self.world.bot_user_id}>"
         return await self.send_message(author_id, content, mention_bot=True, **kw)
 
-    def _interaction_base(self, itype: int, user_id: int, data: dict, channel_id: int | None) -> tuple[dict, Interaction]:
+    def _interaction_base(self, itype: int, user_id: int, data: dict, channel_id: int | None,
+                          permissions: int = P.EVERYONE_PERMISSIONS) -> tuple[dict, Interaction]:
         iid = self.ids.next()
         token = "itk_" + secrets.token_urlsafe(24)
         cid = channel_id or self.world.channel_id
-        member = dict(self.members[user_id], permissions=str(P.EVERYONE_PERMISSIONS))
+        gid = self.guild_of(cid)
+        member = dict(self.members[user_id], permissions=str(permissions))
         payload = {
             "id": str(iid),
             "application_id": str(self.world.application_id),
             "type": itype,
             "data": data,
-            "guild_id": str(self.world.guild_id),
-            "guild": {"id": str(self.world.guild_id), "locale": "en-US", "features": []},
+            "guild_id": str(gid),
+            "guild": {"id": str(gid), "locale": "en-US", "features": []},
             "channel_id": str(cid),
-            "channel": P.text_channel(cid, self.world.guild_id),
+            "channel": P.text_channel(cid, gid),
             "member": member,
             "token": token,
             "version": 1,
@@ -304,7 +308,7 @@ class FakeDiscord(ConversationMixin, RestMixin, GatewayMixin):
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.world.guild_id)},
+            "authorizing_integration_owners": {"0": str(gid)},
             "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
@@ -323,20 +327,25 @@ class FakeDiscord(ConversationMixin, RestMixin, GatewayMixin):
         return cmd
 
     async def send_slash(
-        self, user_id: int, name: str, options: dict[str, Any] | None = None, *, channel_id: int | None = None
+        self, user_id: int, name: str, options: dict[str, Any] | None = None, *, channel_id: int | None = None,
+        subcommand: str | None = None, permissions: int = P.EVERYONE_PERMISSIONS,
     ) -> Interaction:
         """A user runs ``/name`` with ``options``, using the id the bot's command sync got back."""
         cmd = self.command(name)
-        types = {o["name"]: o.get("type", 3) for o in cmd.get("options", [])}
+        declared = cmd.get("options", [])
+        if subcommand is not None:  # a command group: /name subcommand options…
+            declared = next(o for o in declared if o["name"] == subcommand).get("options", [])
+        types = {o["name"]: o.get("type", 3) for o in declared}
+        given = [{"name": k, "type": types.get(k, 3), "value": v} for k, v in (options or {}).items()]
         data = {
             "id": cmd["id"],
             "name": name,
             "type": 1,
-            "options": [{"name": k, "type": types.get(k, 3), "value": v} for k, v in (options or {}).items()],
+            "options": [{"name": subcommand, "type": 1, "options": given}] if subcommand is not None else given,
         }
         if cmd.get("guild_id"):
             data["guild_id"] = cmd["guild_id"]
-        payload, record = self._interaction_base(2, user_id, data, channel_id)
+        payload, record = self._interaction_base(2, user_id, data, channel_id, permissions)
         await self.dispatch("INTERACTION_CREATE", payload)
         return record
 

@@ -68,7 +68,7 @@ class ConversationMixin:
 
     def reference_to(self, message_id: int, channel_id: int) -> dict:
         ref = {"message_id": str(message_id), "channel_id": str(channel_id)}
-        return ref if self.is_dm(channel_id) else dict(ref, guild_id=str(self.world.guild_id))
+        return ref if self.is_dm(channel_id) else dict(ref, guild_id=str(self.guild_of(channel_id)))
 
     async def _start_thread(self, request: web.Request) -> web.Response:
         cid, mid = int(request.match_info["channel_id"]), int(request.match_info["message_id"])

@@ -34,6 +34,7 @@ class GatewaySession:
     conn: "_Conn | None" = None
     valid: bool = True
     resumed: int = 0
+    shard: tuple[int, int] | None = None  # (shard id, shard count) from IDENTIFY
 
 
 def _zlib_stream() -> Callable[[bytes], bytes]:
@@ -112,9 +113,10 @@ class GatewayMixin:
         await s.conn.send({"op": OP_RECONNECT, "d": None})
 
     # ------------------------------------------------------------------ dispatching events
-    async def dispatch(self, event: str, data: dict) -> int:
-        """Send a DISPATCH on the current session (buffered for RESUME if disconnected); returns its seq."""
-        s = self.session
+    async def dispatch(self, event: str, data: dict, session: GatewaySession | None = None) -> int:
+        """Send a DISPATCH on the session of the event's guild (buffered for RESUME if disconnected); returns its seq."""
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
+        s = session or self.session_for_guild(int(guild_id) if guild_id else None)
         if s is None or not s.valid:
             raise RuntimeError("no gateway session to dispatch to")
         s.seq += 1
@@ -183,17 +185,19 @@ class GatewayMixin:
         # OP_PRESENCE and anything else: accepted silently
 
     async def _identify(self, conn: _Conn, d: dict) -> None:
-        if self.session is not None:
-            self.session.valid = False
-            self.session.conn = None
-        s = GatewaySession(id=secrets.token_hex(16), intents=int(d.get("intents", 0)), identify=d)
+        shard = tuple(d["shard"]) if d.get("shard") and d["shard"][1] > 1 else None
+        for old in self.sessions:  # a new IDENTIFY ends the previous session of the same shard only
+            if old.valid and (shard is None or old.shard is None or old.shard[0] == shard[0]):
+                old.valid = False
+                old.conn = None
+        s = GatewaySession(id=secrets.token_hex(16), intents=int(d.get("intents", 0)), identify=d, shard=shard)
         s.conn = conn
         conn.session = s
         self.sessions.append(s)
         ready = {
             "v": 10,
             "user": dict(self.world.bot_user(), verified=True, mfa_enabled=False, flags=0),
-            "guilds": [{"id": str(self.world.guild_id), "unavailable": True}],
+            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds_for(shard)],
             "session_id": s.id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.world.application_id), "flags": 1 << 19},
@@ -205,10 +209,13 @@ class GatewayMixin:
             "geo_ordered_rtc_regions": [],
             "_trace": ["loopback-e2e"],
         }
-        await self.dispatch("READY", ready)
+        if shard is not None:
+            ready["shard"] = list(shard)
+        await self.dispatch("READY", ready, session=s)
         if s.intents & P.INTENT_GUILDS:
             members = list(self.members.values())
-            await self.dispatch("GUILD_CREATE", self.guild_payload(members))
+            for guild in self.guild_payloads(shard, members):
+                await self.dispatch("GUILD_CREATE", guild, session=s)
 
     async def _resume(self, conn: _Conn, d: dict) -> None:
         s = next((x for x in self.sessions if x.id == d.get("session_id")), None)
@@ -222,4 +229,4 @@ class GatewayMixin:
         for seq, frame in list(s.events):
             if seq > last:
                 await conn.send(frame)
-        await self.dispatch("RESUMED", {"_trace": ["loopback-e2e"]})
+        await self.dispatch("RESUMED", {"_trace": ["loopback-e2e"]}, session=s)

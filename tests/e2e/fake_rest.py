@@ -273,9 +273,9 @@ class RestMixin:
         cid = int(request.match_info["channel_id"])
         if cid in self.extra_channels:
             return self._json("GET /channels", self.extra_channels[cid])
-        if cid not in (self.world.channel_id, self.world.other_channel_id):
+        if not self.known_channel(cid):
             return self._error(404, "Unknown Channel", 10003)
-        return self._json("GET /channels", P.text_channel(cid, self.world.guild_id))
+        return self._json("GET /channels", P.text_channel(cid, self.guild_of(cid)))
 
     async def _no_content(self, request: web.Request) -> web.Response:
         return self._json("no content", None)
@@ -285,7 +285,7 @@ class RestMixin:
         msg = P.message(
             self.ids.next(),
             channel_id,
-            None if self.is_dm(channel_id) else self.world.guild_id,
+            None if self.is_dm(channel_id) else self.guild_of(channel_id),
             self.world.bot_user(),
             body.get("content") or "",
             embeds=body.get("embeds") or [],
@@ -299,7 +299,7 @@ class RestMixin:
 
     async def _echo(self, msg: dict) -> None:
         """Discord sends the bot its own (non-ephemeral) messages back as MESSAGE_CREATE."""
-        s = self.session
+        s = self.session_for_guild(int(msg["guild_id"]) if "guild_id" in msg else None)
         if s is None or not s.valid or msg.get("flags", 0) & EPHEMERAL:
             return
         visible = self._visible_message(s, msg)
@@ -309,7 +309,7 @@ class RestMixin:
     async def _create_message(self, request: web.Request) -> web.Response:
         cid = int(request.match_info["channel_id"])
         body = request[BODY] or {}
-        if cid not in (self.world.channel_id, self.world.other_channel_id) and not self._writable(cid):
+        if not self.known_channel(cid) and not self._writable(cid):
             return self._error(404, "Unknown Channel", 10003)
         if not (body.get("content") or body.get("embeds") or body.get("components") or body.get("sticker_ids")):
             return self._error(400, "Cannot send an empty message", 50006)
