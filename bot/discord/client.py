@@ -13,6 +13,7 @@ Dependencies come in through the constructor; nothing is module-global.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import math
@@ -309,10 +310,17 @@ class CitebotClient(discord.Client):
             self.missing_permissions.report(channel, plan)
         return plan
 
-    def edited_question(self, message: discord.Message) -> str | None:
-        """The question in an edited message, by the same rules as a new one (None if no longer one)."""
+    def edited_question(self, message: discord.Message, *, answered: bool = False) -> str | None:
+        """The question in an edited message, by the same rules as a new one (None if it is none).
+
+        A message the bot ``answered`` stays a question even if the edit dropped the mention.
+        """
         found = self.question_in(message)
-        return found[0] if found else None
+        if found is not None:
+            return found[0]
+        if answered and self.user is not None and not message.author.bot:
+            return extract_question(message.content or "", self.user.id, require_trigger=False) or None
+        return None
 
     async def on_message(self, message: discord.Message) -> None:
         found = self.question_in(message)
@@ -354,7 +362,8 @@ class CitebotClient(discord.Client):
             thread = None
             if cfg.answer_in_thread and conversation is None and command in ("mention", "prefix"):
                 thread = await open_answer_thread(message, question)
-            async with (thread or message.channel).typing():
+            # (no typing indicator in a thread just created: the answer follows at once)
+            async with message.channel.typing() if thread is None else contextlib.nullcontext():
                 answer = await self.ask_engine(question, cfg.results_per_page, qid=qid, user=user,
                                                channel=message.channel.id, command=command,
                                                context=conversation.previous if conversation else None)

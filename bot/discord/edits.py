@@ -95,9 +95,9 @@ class AnswerLifecycle:
         if self.clock() - record.asked_at > window:
             log.debug("question %s edited after the %.0f s window; answer left as is", record.qid, window)
             return
-        question = self.client.edited_question(message)
+        question = self.client.edited_question(message, answered=True)
         if not question or question == record.question or is_small_talk(question):
-            return  # e.g. an embed unfurl (same text), or the mention removed
+            return  # e.g. an embed unfurl (same text), or text the bot may not read (no intent)
         if len(question) > self.client.config.discord.max_question_chars:
             return
         user = self.client.hash_user(record.asker_id)
