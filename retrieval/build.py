@@ -32,9 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from .analysis import Analyzer
-from .corpus import (ParsedFile, ScannedFile, SkippedFile, assemble, index_text, parse_file, read_file,
-                     scan_corpus)
-from .errors import CorpusError
+from .corpus import (ParsedFile, ScannedFile, SkippedFile, assemble, index_text, no_documents, parse_file,
+                     read_file, scan_corpus)
 from .file_cache import FileCache, FileResult, config_hash
 from .formats import Block, Skip
 from .index import CompiledIndex, compile_postings
@@ -383,7 +382,7 @@ def _build(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, sca
     phases = {"files": time.perf_counter() - started}
     documents = assemble(parsed, settings.corpus)
     if not documents:
-        raise CorpusError(f"no documents (readable files with text) in corpus folder: {corpus_dir}")
+        raise no_documents(corpus_dir, skipped)
     formats: dict[str, int] = {}
     for doc in documents:
         formats[doc.format] = formats.get(doc.format, 0) + 1

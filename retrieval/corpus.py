@@ -102,6 +102,23 @@ class Scan(NamedTuple):
     skipped: list[SkippedFile]  # everything else, with the reason
 
 
+def skip_summary(skipped: list[SkippedFile]) -> str:
+    """``"3 unsupported format, 1 special file"``: how many files were left out, by reason."""
+    counts: dict[str, int] = {}
+    for s in skipped:
+        kind = s.reason.split(":", 1)[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    return ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda item: -item[1]))
+
+
+def no_documents(corpus_dir: Path, skipped: list[SkippedFile]) -> CorpusError:
+    """The error for a corpus with nothing to index, saying what was left out."""
+    left_out = f" (left out: {skip_summary(skipped)})" if skipped else ""
+    error = CorpusError(f"no documents (readable files with text) in corpus folder: {corpus_dir}{left_out}")
+    error.skipped = list(skipped)  # so a caller that knows of more left-out files can say so
+    return error
+
+
 def display_name(name: str) -> str:
     """A file name that is safe to show and store: undecodable bytes as ``\\xNN`` escapes."""
     try:
@@ -225,12 +242,15 @@ def read_corpus(corpus_dir: Path, settings: CorpusSettings | None = None) -> lis
     """Read every document under ``corpus_dir``; raises CorpusError when there are none."""
     settings = settings or CorpusSettings()
     parsed = []
-    for f in scan_corpus(corpus_dir, settings):
+    scan = scan_folder(corpus_dir, settings)
+    skipped = list(scan.skipped)
+    for f in scan.files:
         try:
             parsed.append(load_file(f, settings))
         except Skip as skip:
             log.warning("skipping %s: %s", f.source, skip.reason)
+            skipped.append(SkippedFile(f.source, skip.reason))
     documents = assemble(parsed, settings)
     if not documents:
-        raise CorpusError(f"no documents (readable files with text) in corpus folder: {corpus_dir}")
+        raise no_documents(corpus_dir, skipped)
     return documents

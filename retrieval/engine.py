@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from .analysis import Analyzer
 from .answer import build_answer
 from .conversation import build_query, recent
-from .corpus import ScannedFile, SkippedFile, scan_corpus, scan_folder
-from .errors import IndexCorrupt, IndexUnwritable
+from .corpus import ScannedFile, SkippedFile, no_documents, scan_corpus, scan_folder
+from .errors import CorpusError, IndexCorrupt, IndexUnwritable
 from .locking import build_lock
 from .models import Answer, FollowUp
 from .search import SearchResult, search, search_weighted
@@ -115,12 +115,19 @@ class Engine:
         analyzer = Analyzer(settings.analyzer)
         scan = scan_folder(corpus_dir, settings.corpus)
         scanned = _outside(scan.files, index_dir)
+        if not scanned:
+            raise no_documents(corpus_dir, scan.skipped)
         fingerprint = corpus_fingerprint(corpus_dir, settings, analyzer, scanned)
         index = None if force else _load_if_fresh(index_dir, fingerprint, settings)
         report = None
         if index is None:
-            index, report = _build_once(corpus_dir, index_dir, settings, analyzer, fingerprint, scanned,
-                                        force=force, clean=clean, progress=progress, notify=notify)
+            try:
+                index, report = _build_once(corpus_dir, index_dir, settings, analyzer, fingerprint, scanned,
+                                            force=force, clean=clean, progress=progress, notify=notify)
+            except CorpusError as exc:
+                if getattr(exc, "skipped", None) is None or not scan.skipped:
+                    raise
+                raise no_documents(corpus_dir, [*scan.skipped, *exc.skipped]) from None
         counts = (report.files, report.reused, report.parsed, report.removed) if report else (0, 0, 0, 0)
         meta = index.meta
         read_skips = [SkippedFile(*s) for s in meta.get("skipped", [])]

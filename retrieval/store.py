@@ -326,7 +326,8 @@ def load(build: Path, bm25: BM25Settings) -> StoredIndex:
         _check_shapes(meta, terms, arrays, docs, len(texts))
         if len(arrays["para_section"]) and int(arrays["para_section"].max()) >= len(sections):
             raise ValueError("a paragraph names a section that does not exist")
-        if len(arrays["para_kind"]) and not 0 <= int(arrays["para_kind"].min()) <= int(arrays["para_kind"].max()) < len(KINDS):
+        kinds = arrays["para_kind"]
+        if len(kinds) and not 0 <= int(kinds.min()) <= int(kinds.max()) < len(KINDS):
             raise ValueError("a paragraph has an unknown kind")
     except (TypeError, ValueError) as exc:
         raise IndexCorrupt(f"index in {build} is damaged: {exc}") from None

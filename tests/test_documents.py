@@ -179,6 +179,13 @@ def test_terminal_and_discord_show_where_to_look(engine):
     assert f"ops/runbook.md › Deploying › Rollback ¶{n}" in text
     assert "https://wiki.example.org/runbook" in text
     value = citation_value(answer.citations[0])
-    assert value.startswith("[ops/runbook.md › Deploying › Rollback ¶") and "](https://wiki.example.org/runbook)" in value
-    pdf = engine.ask("production credentials access broker").citations[0]
-    assert f"handbook.pdf › Access control p. 2 ¶{pdf.paragraph}" in render_answer(engine.ask("production credentials access broker"))
+    assert value.startswith("[ops/runbook.md › Deploying › Rollback ¶")
+    assert "](https://wiki.example.org/runbook)" in value
+    pdf = engine.ask("production credentials access broker")
+    assert f"handbook.pdf › Access control p. 2 ¶{pdf.citations[0].paragraph}" in render_answer(pdf)
+
+
+def test_terminal_keeps_the_lines_of_a_code_block(engine):
+    text = render_answer(engine.ask("kubectl rollout undo web-frontend"))
+    assert ("    kubectl rollout undo deployment/web-frontend\n\n"
+            "    kubectl rollout status deployment/web-frontend") in text

@@ -138,3 +138,15 @@ def test_files_over_the_size_limit_are_skipped_and_reported(tmp_path):
     scan = scan_folder(tmp_path, CorpusSettings(max_file_mb=1))
     assert [f.source for f in scan.files] == ["small.txt"]
     assert [(s.source, s.reason.split(":")[0]) for s in scan.skipped] == [("big.txt", "too large")]
+
+
+def test_a_corpus_with_nothing_readable_says_what_was_left_out(tmp_path):
+    (tmp_path / "minutes.odt").write_bytes(b"PK\x03\x04")
+    (tmp_path / "blank.txt").write_text("   \n")
+    from retrieval import CorpusError
+
+    with pytest.raises(CorpusError, match=r"left out: 1 unsupported format"):
+        Engine.open(tmp_path, tmp_path / "idx")
+    (tmp_path / "minutes.odt").unlink()
+    with pytest.raises(CorpusError, match=r"left out: 1 empty file"):
+        Engine.open(tmp_path, tmp_path / "idx")

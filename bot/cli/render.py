@@ -41,7 +41,9 @@ def render_citation(c: Citation, color: bool, width: int = 100) -> str:
         where += "  also in " + ", ".join(f"{visible(ref.source)} ¶{ref.paragraph}" for ref in c.also_in)
     width = max(width, 20)
     indent = "    "
-    excerpt = textwrap.fill(visible(c.excerpt), width=width, initial_indent=indent, subsequent_indent=indent)
+    # Line breaks in an excerpt are the author's (code, list items): keep them, wrap each line.
+    excerpt = "\n".join(textwrap.fill(visible(line), width=width, initial_indent=indent, subsequent_indent=indent)
+                         if line.strip() else "" for line in c.excerpt.split("\n"))
     if color:
         # Re-apply highlights by word: wrapping moved the offsets.
         excerpt = _highlight_wrapped(c, excerpt)

@@ -86,10 +86,10 @@ class _Walker:
             elif isinstance(child, (nodes.literal_block, nodes.doctest_block)):
                 self.add(child.astext(), "code")
             elif isinstance(child, (nodes.bullet_list, nodes.enumerated_list)):
-                marker = "#." if isinstance(child, nodes.enumerated_list) else "-"
-                items = [f"{i}." if marker == "#." else "-" for i in range(1, len(child.children) + 1)]
-                self.blocks.extend(list_blocks([f"{m} {clean(item.astext())}" for m, item in zip(items, child.children)],
-                                               self.path))
+                numbered = isinstance(child, nodes.enumerated_list)
+                items = [f"{f'{i}.' if numbered else '-'} {clean(item.astext())}"
+                         for i, item in enumerate(child.children, 1)]
+                self.blocks.extend(list_blocks(items, self.path))
             elif isinstance(child, nodes.definition_list):
                 entries = []
                 for item in child.children:
