@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import multiprocessing
@@ -38,6 +37,7 @@ from .file_cache import FileCache, FileResult, config_hash
 from .formats import Block, Skip
 from .index import CompiledIndex, compile_postings
 from .models import Document
+from .processes import die_with_parent, stop_workers
 from .settings import CorpusSettings, Settings
 from .spelling import count_words
 from .store import StoredIndex, load, save
@@ -158,6 +158,7 @@ _WORKER: FileProcessor | None = None
 
 def _init_worker(settings: Settings, cache_folder: str, config: str, reuse: bool, writable: bool) -> None:
     global _WORKER
+    die_with_parent()
     # A build worker lives for one build: its memo may hold the whole vocabulary (stemming is the costly part).
     analyzer = Analyzer(settings.analyzer, memo_limit=sys.maxsize)
     _WORKER = FileProcessor(analyzer, settings.corpus, FileCache(Path(cache_folder), config, writable), reuse)
@@ -314,15 +315,6 @@ def _parsed_file(source: str, r: FileResult) -> ParsedFile:
     sections, pages, kinds = r.sections or ((),) * n, r.pages or (None,) * n, r.kinds or ("prose",) * n
     blocks = tuple(map(Block, r.paragraphs, sections, kinds, pages))
     return ParsedFile(source, r.title, r.date, r.url, blocks, r.format, r.dropped)
-
-
-def stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Terminate a pool's workers at once and release it without waiting for queued work."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        with contextlib.suppress(Exception):
-            process.terminate()
-    with contextlib.suppress(Exception):
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def build_index(corpus_dir: Path, index_dir: Path, settings: Settings, analyzer: Analyzer, fingerprint: str,

@@ -8,7 +8,9 @@ unexpected (one line; the traceback only with --debug).
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
 
 import click
@@ -82,8 +84,35 @@ for _command in (ask, chat, index, sources, eval_command, feedback):
     cli.add_command(_command)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so a build stops its workers and keeps the previous index."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame) -> None:
+    raise Terminated(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (used by the console script)."""
+    """Run the CLI; returns the exit code (used by the console script).
+
+    SIGTERM and SIGHUP are handled like Ctrl-C (exit 128 + signal number).
+    """
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            previous[signum] = signal.signal(signum, _terminate)
+    try:
+        return _run(argv)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _run(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     try:
@@ -98,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(f"citebot: error: {visible(exc.format_message())}", err=True)
         return exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        cause = exc if isinstance(exc, Terminated) else exc.__cause__ or exc.__context__
+        if isinstance(cause, Terminated):  # click turns it into Abort
+            click.echo(f"citebot: stopped by {signal.Signals(cause.signum).name}", err=True)
+            return 128 + cause.signum
         click.echo("interrupted", err=True)
         return 130
     except BrokenPipeError:
