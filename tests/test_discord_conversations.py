@@ -4,7 +4,6 @@ edits, deletes and the 🗑 button."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import discord
