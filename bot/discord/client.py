@@ -101,7 +101,6 @@ class CitebotClient(discord.Client):
                                             votes=self.feedback, clock=wall_clock, keep=RemoveAnswerButton.rebuild)
         self.guild_settings = GuildSettings(self.state, cfg)  # per-server overrides of the TOML defaults
         self._cooldowns: dict[tuple[int, float], Cooldown] = {}
-        self._clock = clock
         self._timers: set[asyncio.TimerHandle] = set()
         self._background: set[asyncio.Task] = set()
         self.force_sync = force_sync
@@ -152,7 +151,7 @@ class CitebotClient(discord.Client):
         if key == (self.config.discord.cooldown_questions, self.config.discord.cooldown_seconds):
             return self.cooldown
         if key not in self._cooldowns:
-            self._cooldowns[key] = Cooldown(*key, clock=self._clock)
+            self._cooldowns[key] = Cooldown(*key, clock=self.clock)
         return self._cooldowns[key]
 
     async def setup_hook(self) -> None:

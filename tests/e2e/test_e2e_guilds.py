@@ -89,3 +89,24 @@ async def test_two_processes_one_shard_each_share_the_state_folder(discord_serve
     assert len(server.replies_to(near)) == 1 and len(server.replies_to(far)) == 1
     assert first.client.shard_ids == [home_shard] and second.client.shard_ids == [1 - home_shard]
     assert first.errors == [] and second.errors == []
+
+
+async def test_reindex_from_a_manage_server_member_who_is_not_an_owner_is_refused(discord_server, e2e_engine,
+                                                                                  state_dir):
+    server = discord_server
+    admin, owner = int(server.add_user("admin")["id"]), int(server.add_user("operator")["id"])
+    async with serving(server, e2e_engine, state_dir, owner_ids=[owner]) as bot:
+        refused = await server.send_slash(admin, "reindex", permissions=P.EVERYONE_PERMISSIONS | MANAGE_GUILD)
+        await server.wait_until(lambda: server.interaction_messages(refused), 10, "the refusal")
+        done = await server.send_slash(owner, "reindex")
+        await server.wait_until(lambda: any("Reindexed" in (b.get("content") or "")
+                                            for b in server.interaction_messages(done)), 30, "the rebuild")
+        again = await server.send_slash(owner, "reindex")
+        await server.wait_until(lambda: server.interaction_messages(again), 10, "the cooldown notice")
+        await server.quiet()
+        bot.assert_alive()
+    (refusal,) = server.interaction_messages(refused)
+    assert refusal["flags"] & 64 and "operators" in refusal["content"]
+    (cooldown,) = server.interaction_messages(again)
+    assert cooldown["flags"] & 64 and "try again in" in cooldown["content"]
+    assert bot.errors == []
