@@ -4,12 +4,15 @@
   (cosine >= ``duplicate_similarity``; within one document, one holding 90% of
   the other's term weight) become one citation that names both (``also_in``).
 - Sentences are scored by the weight of the distinct question terms they
-  contain. The lead is the best sentence of the top citation; up to
-  ``max_sentences - 1`` others (from at most two citations) score at least half
-  as much; the sentence right after a chosen one counts as context (half the
+  contain (terms of the document's title count a quarter: every sentence of
+  the article *Danube* is about the Danube). The lead is the best sentence of
+  the top citation; up to ``max_sentences - 1`` others score at least half as
+  much (from one other citation: at least as much); the sentence right after a chosen one counts as context (half the
   lead's score is added), so "…a transparency mechanism… In turn, Washington
   calls for…" stays together; a sentence that refers back ("It is planned…",
   "This move…") brings the one before it; the answer stays within 700 characters.
+  A sentence with the shape the question asks for (a time for "when", a
+  number for "how many", a name for "who") counts 1.25 times as much.
 - Each citation carries an excerpt of about ``excerpt_chars`` around its best
   sentence, cut at word boundaries with "…", and the spans of matched words.
 """
@@ -21,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from .analysis import Analyzer
+from .answer_shape import BOOST, expected_shape, has_shape
 from .models import Answer, Citation, Hit, ParagraphRef
 from .search import SearchResult, term_weight
 from .settings import AnswerSettings
@@ -127,6 +131,23 @@ def _score_sentences(analyzer: Analyzer, text: str, weights: dict[str, float]) -
     return sentences or [_Sentence(0, len(text), 0.0, 0)]
 
 
+TITLE_TERM_FACTOR = 0.25  # a question term the document's title holds says little about which sentence answers
+
+
+def _sentence_weights(weights: dict[str, float], analyzer: Analyzer, title: str | None) -> dict[str, float]:
+    """Question-term weights for choosing sentences in one document.
+
+    "Where does the Danube rise?" asked of the article *Danube*: every sentence
+    is about the Danube, so "rise" should decide, not "Danube".
+    """
+    if not title:
+        return weights
+    given = analyzer.term_set(title) & weights.keys()
+    if not given or len(given) == len(weights):
+        return weights
+    return {t: w * TITLE_TERM_FACTOR if t in given else w for t, w in weights.items()}
+
+
 def _snap_left(text: str, pos: int) -> int:
     """Move ``pos`` right to the start of a word (never splitting one)."""
     if pos <= 0:
@@ -197,11 +218,13 @@ def _with_antecedent(n: int, s: _Sentence, sentences: list[_Sentence], text: str
 
 
 def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max_sentences: int,
-                      max_chars: int = MAX_ANSWER_CHARS) -> list[tuple[int, _Sentence]]:
+                      max_chars: int = MAX_ANSWER_CHARS, other_bar: float | None = None
+                      ) -> list[tuple[int, _Sentence]]:
     """The answer's sentences: ``(citation index, sentence)`` in reading order.
 
     The lead is the best sentence of the top citation (the best-ranked paragraph);
-    others (from at most two citations) must score at least half the lead's,
+    others from it must score at least half the lead's, those of one other
+    citation at least ``other_bar`` (default: the lead's score),
     the sentence right after a chosen one gets a bonus, a sentence that refers
     back brings the one before it, and the whole stays within ``max_chars``.
     """
@@ -210,6 +233,7 @@ def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max
     lead = max(per_citation[0], key=lambda s: (s.score, -s.position))
     chosen = _with_antecedent(0, lead, per_citation[0], texts[0])[-max_sentences:]
     floor = lead.score / 2
+    bar = lead.score if other_bar is None else max(lead.score, other_bar)
     pool = [(n, s) for n, sentences in enumerate(per_citation) for s in sentences if s.score > 0]
 
     def length(items: list[tuple[int, _Sentence]]) -> int:
@@ -224,7 +248,9 @@ def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max
             n, s = item
             return s.score + (floor if (n, s.position) in follows else 0.0)
 
-        rest = [item for item in pool if (item[0], item[1].position) not in picked and value(item) >= floor
+        # Another citation's sentence must match as well as the lead: a second source, not a tangent.
+        rest = [item for item in pool if (item[0], item[1].position) not in picked
+                and value(item) >= (floor if item[0] in cited else bar)
                 and (item[0] in cited or len(cited) < _MAX_ANSWER_CITATIONS)]
         added = False
         for n, s in sorted(rest, key=lambda item: (-value(item), item[0], item[1].position)):
@@ -262,7 +288,13 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
                       corrections=result.corrections)
     groups = merge_duplicates(index, analyzer, result.hits, top_k + more, settings.duplicate_similarity)
     query_terms = set(result.terms)
-    per_citation = [_score_sentences(analyzer, g.text, result.weights) for g in groups]
+    per_citation = [_score_sentences(analyzer, g.text, _sentence_weights(
+        result.weights, analyzer, index.documents[g.hit.doc_index].title)) for g in groups]
+    if (kind := expected_shape(question)) is not None:
+        for group, sentences in zip(groups, per_citation):
+            for s in sentences:
+                if s.score > 0 and has_shape(kind, group.text[s.start:s.end], question):
+                    s.score *= BOOST
     citations = []
     for n, (group, sentences) in enumerate(zip(groups, per_citation), 1):
         best = max(sentences, key=lambda s: (s.score, -s.position))
@@ -276,7 +308,11 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
             page=index.paragraph_page(group.hit.paragraph_index), url=doc.url,
         ))
     texts = [g.text for g in groups[:top_k]]
-    chosen = _choose_sentences(per_citation[:top_k], texts, settings.max_sentences)
+    # Another citation's sentence must match the question as well as the top citation's best
+    # sentence does with every term at full weight: a second source, not a tangent.
+    best_top = max((s.score for s in _score_sentences(analyzer, texts[0], result.weights)), default=0.0) \
+        if texts else 0.0
+    chosen = _choose_sentences(per_citation[:top_k], texts, settings.max_sentences, other_bar=best_top)
     text = _answer_text(chosen, texts)
     if not text:  # nothing to quote (an empty paragraph): cite the best excerpt
         text = f"{citations[0].excerpt} [1]"

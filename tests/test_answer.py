@@ -157,3 +157,16 @@ def test_a_corpus_of_one_short_file_answers(tmp_path):
     answer = Engine.open(tmp_path / "c", tmp_path / "idx").ask("when is the wifi password changed?")
     assert answer.answered and "every Monday" in answer.text
     assert not Engine.open(tmp_path / "c", tmp_path / "idx").ask("Who won the Tour de France?").answered
+
+
+def test_the_lead_is_the_sentence_that_answers_not_the_one_naming_the_topic(tmp_path):
+    write_corpus(tmp_path / "c", {
+        "kyoto.md": "# Kyoto\n\nKyoto was the imperial capital of Japan for more than a thousand years, until 1869. "
+                    "The city has about 1,600 Buddhist temples and 400 Shinto shrines.\n",
+        "venice.md": "# Venice\n\nVenice is built on 118 small islands in a lagoon of the Adriatic Sea.\n",
+    })
+    engine = Engine.open(tmp_path / "c", tmp_path / "idx")
+    answer = engine.ask("How many Buddhist temples does Kyoto have?")
+    assert answer.text.startswith("The city has about 1,600 Buddhist temples")
+    answer = engine.ask("Until when was Kyoto the imperial capital of Japan?")
+    assert answer.text.startswith("Kyoto was the imperial capital of Japan") and "[2]" not in answer.text
