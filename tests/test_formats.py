@@ -150,3 +150,25 @@ def test_a_corpus_with_nothing_readable_says_what_was_left_out(tmp_path):
     (tmp_path / "minutes.odt").unlink()
     with pytest.raises(CorpusError, match=r"left out: 1 empty file"):
         Engine.open(tmp_path, tmp_path / "idx")
+
+
+def test_codes_and_list_items_in_capitals_are_not_headings():
+    doc, got = blocks(text, "Release notes\n=============\n\nThis release fixes the issues\n"
+                            "CVE-2019-1348, CVE-2019-1349, CVE-2019-1350,\nand CVE-2019-1351 for everyone.\n\n"
+                            " * CVE-2022-39253:\n   Symbolic links are no longer dereferenced.\n")
+    assert doc.title == "Release notes"
+    assert got == [
+        ("prose", (), "This release fixes the issues CVE-2019-1348, CVE-2019-1349, CVE-2019-1350, "
+                      "and CVE-2019-1351 for everyone."),
+        ("list", (), "* CVE-2022-39253: Symbolic links are no longer dereferenced."),
+    ]
+
+
+def test_html_permalink_anchors_are_not_part_of_section_names():
+    from retrieval.formats import html
+
+    page = (b"<html><head><title>API docs</title></head><body><main><h1>API docs</h1>"
+            b"<h2>Node-API<a href='#n'>#</a></h2><p>" + b"Node-API is an API for building native addons. " * 8
+            + b"</p></main></body></html>")
+    doc = html.read(page, SETTINGS)
+    assert doc.blocks[0].section == ("Node-API",)

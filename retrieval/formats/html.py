@@ -52,7 +52,7 @@ class _Body:
                 self.blocks.append(Block(_text(el), self.path))
 
     def heading(self, el) -> None:
-        text = _text(el)
+        text = _text(el).rstrip("#¶§ ").strip()  # permalink anchors ("Node-API#", "Usage¶")
         rend = el.get("rend") or "h2"
         level = int(rend[1]) if len(rend) == 2 and rend[1].isdigit() else 2
         if not text or (not self.blocks and not self.sections and text == self.title):

@@ -78,18 +78,22 @@ class ChromeRules:
 
 
 def _is_caps_heading(line: str) -> bool:
+    """An ALL-CAPS line of words ("NEXT STEPS"), not a list of codes ("CVE-2019-1348, CVE-2019-1349,")."""
     letters = [c for c in line if c.isalpha()]
+    text = line.strip()
     return (len(letters) >= 2 and all(c.isupper() for c in letters) and len(line.split()) <= 10
-            and not ends_sentence(line))
+            and len(letters) * 2 >= len(text.replace(" ", "")) and not text.endswith((",", ";"))
+            and not _LIST_ITEM.match(line) and not ends_sentence(line))
 
 
-def _line_heading(line: str, next_line: str | None) -> tuple[int, str] | None:
-    """(level, text) when a line is a heading by its form alone."""
+def _line_heading(line: str, next_line: str | None, first: bool = True) -> tuple[int, str] | None:
+    """(level, text) when a line is a heading by its form alone (numbered and ALL-CAPS ones only when
+    they start a block: inside a paragraph such a line is prose)."""
     if (m := _MD_HEADING.match(line)) and m.group(2):
         return len(m.group(1)), m.group(2)
     if next_line is not None and (u := _UNDERLINE.match(next_line)):
         return {"=": 1, "-": 2}.get(u.group(1), 3), line.strip()
-    if ends_sentence(line) or len(line.split()) > 12:
+    if not first or ends_sentence(line) or len(line.split()) > 12:
         return None
     if m := _NUMBERED_HEADING.match(line):
         return (m.group(1).count(".") + 1 if m.group(1) else 1), line.strip()
@@ -130,7 +134,7 @@ def units_of(body: str) -> list[Unit]:
         i = 0
         while i < len(lines):
             line = lines[i]
-            heading = _line_heading(line, lines[i + 1] if i + 1 < len(lines) else None)
+            heading = _line_heading(line, lines[i + 1] if i + 1 < len(lines) else None, i == 0 or not run)
             if heading is not None or _LIST_ITEM.match(line) or _UNDERLINE.match(line):
                 units.extend(Unit("para", p) for p in _paragraphs(run))
                 run = []
