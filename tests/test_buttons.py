@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 from unittest.mock import create_autospec
@@ -15,7 +16,9 @@ from bot.discord.client import CitebotClient, EngineHolder
 from bot.discord.policies import UserHasher
 from bot.discord.state import StateDB
 from retrieval import Engine
-from tests.fakes import FakeClock, make_bot_user, make_interaction, make_user, sent_kwargs
+from tests.fakes import (
+    BOT_ID, FakeClock, make_bot_user, make_channel, make_guild, make_interaction, make_message, make_user, sent_kwargs,
+)
 
 TOMAHAWK = "what did the US say about Tomahawk missiles?"
 
@@ -178,3 +181,37 @@ async def test_greying_out_an_ask_answer_after_the_token_expired_uses_the_channe
     assert not await client.answer_buttons.grey_out(webhook_message, view, interaction_started=started,
                                                     channel_message=channel_message)
     assert any("could not grey out" in r.getMessage() for r in caplog.records)  # not silent
+
+
+async def test_after_a_restart_stored_answers_are_greyed_out_when_due(seeds_engine: Engine, db: StateDB,
+                                                                      tmp_path: Path) -> None:
+    from tests.fakes_conversations import PartialChannels
+
+    wall = FakeClock()
+    first = make_client(seeds_engine, db, wall)
+    channel = make_channel(guild=make_guild())
+    for question in ("what did the US say about Tomahawk missiles?", "what did Russia propose?"):
+        message = make_message(f"<@{BOT_ID}> {question}", channel=channel, guild=channel.guild)
+        await first.on_message(message)
+        wall.advance(1800)
+    for handle in first._timers:  # the process stops: its timers are gone
+        handle.cancel()
+    # now: the first answer expired 30 minutes ago, the second expires in 30 minutes
+    restarted = make_client(seeds_engine, StateDB(tmp_path / "state" / "citebot.sqlite3"), wall)
+    partials = restarted.get_partial_messageable = PartialChannels()
+    sent_views = [c.kwargs["view"] for c in channel.send.await_args_list]
+    for (_, _, channel_id, message_id, _), view in zip(restarted.state.to_grey_out(0.0), sent_views):
+        partials(channel_id).get_partial_message(message_id).fetch.return_value = on_message(view)
+    assert restarted.schedule_stored_grey_outs() == 2
+    for _ in range(5):
+        await asyncio.sleep(0)
+    (due,) = [m for m in partials.messages.values() if m.edit.await_count]
+    view = due.edit.await_args.kwargs["view"]
+    states = {i.custom_id.split(":")[1]: i.item.disabled for i in view.children}
+    assert states == {"more": True, "vote": True, "remove": False}  # the 🗑 keeps working
+    assert len(restarted._timers) == 1  # the other one waits for its own expiry
+    for handle in restarted._timers:
+        handle.cancel()
+    assert restarted.schedule_stored_grey_outs() == 1  # the greyed one is not scheduled again
+    for handle in restarted._timers:
+        handle.cancel()

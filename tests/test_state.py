@@ -32,6 +32,24 @@ def test_a_new_database_is_wal_and_at_the_current_schema(tmp_path: Path) -> None
     assert StateDB(tmp_path / "s" / "citebot.sqlite3").schema_version == SCHEMA_VERSION  # reopening is a no-op
 
 
+def test_a_version_1_database_is_migrated_keeping_its_rows(tmp_path: Path) -> None:
+    from bot.discord.state import MIGRATIONS
+
+    path = tmp_path / "citebot.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    conn.execute("INSERT INTO answers (question_id, asker, question, citations, page_size, created_at, channel_id, "
+                 "message_id) VALUES ('aaaaaaaaaaaaaaaa', 'h', 'q?', '[]', 3, 1.0, 6, 7)")
+    conn.commit()
+    conn.close()
+    db = StateDB(path)
+    assert db.schema_version == SCHEMA_VERSION >= 2
+    assert db.answer("aaaaaaaaaaaaaaaa").question == "q?"
+    assert [row[0] for row in db.to_grey_out(since=0.0)] == ["aaaaaaaaaaaaaaaa"]
+    db.mark_greyed("aaaaaaaaaaaaaaaa")
+    assert db.to_grey_out(since=0.0) == []
+
+
 def test_a_database_from_a_newer_citebot_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "citebot.sqlite3"
     conn = sqlite3.connect(path)

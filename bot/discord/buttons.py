@@ -169,6 +169,8 @@ class AnswerButtons:
         message = interaction.message
         if message is not None and not message.flags.ephemeral:
             await interaction.response.edit_message(view=self.greyed_out(message, question_id))
+            if self.db.answer(question_id) is not None:
+                self.db.mark_greyed(question_id)
             await interaction.followup.send(render.notice(EXPIRED), ephemeral=True, allowed_mentions=NO_MENTIONS)
         else:
             await interaction.response.send_message(render.notice(EXPIRED), ephemeral=True,
@@ -256,4 +258,23 @@ class AnswerButtons:
             log.warning("could not grey out the buttons of answer %s: %s %s (clicks still get the expired notice)",
                         question_id, exc.status, exc.text or "")
             return False
+        if question_id:
+            self.db.mark_greyed(question_id)
+        return True
+
+    async def grey_out_stored(self, question_id: str, message: Any) -> bool:
+        """After a restart: grey out an answer from its stored ids (``message``, a PartialMessage).
+
+        The message is fetched to keep its other buttons (the 🗑); it is marked
+        done even when Discord refuses (deleted, no access), so it is not retried.
+        """
+        try:
+            current = await message.fetch()
+            await message.edit(view=self.greyed_out(current, question_id))
+        except discord.HTTPException as exc:
+            log.info("could not grey out the buttons of answer %s after a restart: %s %s", question_id,
+                     exc.status, exc.text or "")
+            self.db.mark_greyed(question_id)
+            return False
+        self.db.mark_greyed(question_id)
         return True

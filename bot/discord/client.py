@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 MORE_PAGES = 3  # how many further pages of citations "More results" can show
 NOTICE_WINDOW_SECONDS = 30.0  # a user gets at most one "how to ask"/"too long" notice per window in a channel
+GREY_OUT_DAYS = 7 * 86400.0  # after a restart, answers expired longer ago than this are left as they are
 
 
 def build_intents(cfg: DiscordConfig) -> discord.Intents:
@@ -157,7 +158,36 @@ class CitebotClient(discord.Client):
     async def setup_hook(self) -> None:
         if self.index_watcher is not None:
             self.spawn(self.index_watcher.run())
+        self.schedule_stored_grey_outs()
         await self.sync_commands()
+
+    def schedule_stored_grey_outs(self) -> int:
+        """After a restart, grey out (now or when they expire) the buttons of stored answers whose timer
+        was lost; only this process's servers (its shards). Returns how many were scheduled."""
+        lifetime = self.config.discord.view_timeout_seconds
+        now = self.answer_buttons.clock()
+        count = getattr(self, "shard_count", None) or 1
+        ours = set(getattr(self, "shard_ids", None) or range(count))
+        scheduled = 0
+        for qid, guild_id, channel_id, message_id, created in self.state.to_grey_out(now - lifetime - GREY_OUT_DAYS):
+            if ((guild_id or 0) >> 22) % count not in ours:
+                continue  # another process's shard
+            message = self.get_partial_messageable(channel_id).get_partial_message(message_id)
+            self._later(max(0.0, created + lifetime - now),
+                        lambda q=qid, m=message: self.answer_buttons.grey_out_stored(q, m))
+            scheduled += 1
+        if scheduled:
+            log.info("%d answers from before the restart will have their buttons greyed out", scheduled)
+        return scheduled
+
+    def _later(self, delay: float, make: Callable[[], Awaitable[Any]]) -> None:
+        """Run ``make()`` in the background after ``delay`` seconds (cancelled on close)."""
+        def fire() -> None:
+            self._timers.discard(handle)
+            self.spawn(make())
+
+        handle = asyncio.get_running_loop().call_later(delay, fire)
+        self._timers.add(handle)
 
     async def sync_commands(self) -> None:
         """Register the slash commands (see bot/discord/sync.py)."""
@@ -246,12 +276,7 @@ class CitebotClient(discord.Client):
             await self.answer_buttons.grey_out(sent, view, interaction_started=interaction_started,
                                                channel_message=channel_message)
 
-        def fire() -> None:
-            self._timers.discard(handle)
-            self.spawn(grey_out())
-
-        handle = asyncio.get_running_loop().call_later(self.config.discord.view_timeout_seconds, fire)
-        self._timers.add(handle)
+        self._later(self.config.discord.view_timeout_seconds, grey_out)
 
     def spawn(self, coro: Awaitable[Any]) -> asyncio.Task:
         """Run ``coro`` in the background; kept referenced until done and cancelled on close."""

@@ -62,6 +62,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX votes_time ON votes (voted_at);
     """,
+    # 2: whether an answer's buttons were greyed out (so a restarted bot finishes the job)
+    """
+    ALTER TABLE answers ADD COLUMN greyed INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -227,6 +231,19 @@ class StateDB:
         citations = tuple(citation_from_json(c) for c in json.loads(row[4]))
         return AnswerRecord(row[0], row[1], row[2], row[3], citations, row[5], row[6], row[7], row[8], row[9],
                             bool(row[10]))
+
+    def mark_greyed(self, question_id: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("UPDATE answers SET greyed = 1 WHERE question_id = ?", (question_id,))
+
+    def to_grey_out(self, since: float) -> list[tuple[str, int | None, int, int, float]]:
+        """Answers sent after ``since`` whose buttons are not greyed out yet:
+        (question id, guild id, channel id, message id, created at), oldest first."""
+        with self._lock:
+            return self._conn.execute(
+                "SELECT question_id, guild_id, channel_id, message_id, created_at FROM answers WHERE greyed = 0 "
+                "AND message_id IS NOT NULL AND channel_id IS NOT NULL AND created_at >= ? ORDER BY created_at",
+                (since,)).fetchall()
 
     def redact_question(self, question_id: str) -> int:
         """Blank the question (and answer) text of an answer whose question was deleted; votes stay."""
