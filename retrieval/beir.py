@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from .engine import Engine
 from .errors import CitebotError
+from .evaluate import json_lines
 from .metrics import mrr_at_k, ndcg_at_k, recall_at_k
 from .search import search
 from .settings import Settings
@@ -86,18 +88,8 @@ def splits(folder: Path) -> list[str]:
 
 
 def _read_jsonl(path: Path) -> list[dict]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BeirError(f"cannot read {path}: {exc}") from None
     items = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError as exc:
-            raise BeirError(f"{path}:{number}: not valid JSON ({exc})") from None
+    for number, item in json_lines(path, BeirError):
         if not isinstance(item, dict) or "_id" not in item:
             raise BeirError(f'{path}:{number}: expected an object with "_id"')
         items.append(item)
@@ -139,8 +131,6 @@ def load_dataset(folder: Path, split: str | None = None) -> BeirDataset:
 
 def default_cache(folder: Path) -> Path:
     """``~/.cache/citebot/beir/<name>-<hash of the folder path>``."""
-    import os
-
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     digest = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:12]
     return base / "citebot" / "beir" / f"{Path(folder).resolve().name}-{digest}"

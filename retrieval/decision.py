@@ -62,7 +62,7 @@ def is_vague(words: Sequence[QuestionWord]) -> bool:
 
 
 def decide(words: Sequence[QuestionWord], weights: dict[str, float], ids: dict[str, int | None],
-           matched: set[str], hits: Sequence[Hit], n_paragraphs: int, settings: AnswerSettings) -> Decision:
+           matched: set[str], hits: Sequence[Hit], settings: AnswerSettings) -> Decision:
     """Answer or not, with the evidence (see the module docstring)."""
     if is_vague(words):
         return Decision("too_vague", 0.0, {"vague": True})

@@ -47,20 +47,27 @@ def _norm(text: str) -> str:
     return " ".join(normalize_quotes(text).lower().split())
 
 
-def read_golden(path: Path) -> list[GoldenQuestion]:
-    """Parse a golden JSON Lines file (blank lines ignored)."""
+def json_lines(path: Path, error: type[CitebotError]) -> list[tuple[int, object]]:
+    """``(line number, parsed value)`` for each non-blank line; ``error`` names the file and line."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise GoldenFileError(f"cannot read {path}: {exc}") from None
-    questions = []
+        raise error(f"cannot read {path}: {exc}") from None
+    items = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            items.append((number, json.loads(line)))
         except ValueError as exc:
-            raise GoldenFileError(f"{path}:{number}: not valid JSON ({exc})") from None
+            raise error(f"{path}:{number}: not valid JSON ({exc})") from None
+    return items
+
+
+def read_golden(path: Path) -> list[GoldenQuestion]:
+    """Parse a golden JSON Lines file (blank lines ignored)."""
+    questions = []
+    for number, item in json_lines(path, GoldenFileError):
         if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
             raise GoldenFileError(f'{path}:{number}: expected {{"q": "question", "rel": [...]}}')
         rel = item.get("rel", [])

@@ -102,7 +102,7 @@ def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int,
             d = doc_of(pid)
             hits.append(Hit(d, pid, documents[d].source, number_of(pid), score))
     matched = {t for t, i in ids.items() if i is not None and i in best_terms}
-    decision: Decision = decide(words, weights, ids, matched, hits, n, settings)
+    decision: Decision = decide(words, weights, ids, matched, hits, settings)
     return SearchResult(terms, weights, tuple(hits), decision.share, decision.reason is None,
                         decision.reason, corrections, decision.explanation)
 
