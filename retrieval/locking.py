@@ -15,8 +15,6 @@ import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from .errors import IndexUnwritable
 
 LOCK_NAME = ".build.lock"
@@ -28,6 +26,8 @@ def build_lock(index_dir: Path, on_wait: Callable[[], None] | None = None) -> It
 
     Raises IndexUnwritable when the folder or its lock file cannot be created or opened.
     """
+    from filelock import FileLock, Timeout  # only to build: answering from an index needs no lock
+
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         lock = FileLock(index_dir / LOCK_NAME, thread_local=False, is_singleton=False)

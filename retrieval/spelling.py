@@ -17,8 +17,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 WORD = re.compile(r"[^\W\d_]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -59,6 +57,9 @@ class Speller:
         return fold_word(word) in self.counts
 
     def _candidates(self, word: str, limit: int) -> list[tuple[str, int]]:
+        from rapidfuzz import process  # only when a question has an unknown word: keeps start-up short
+        from rapidfuzz.distance import OSA
+
         if self._choices is None:
             self._choices = [w for w in self.counts if len(w) >= 3]
         found = process.extract(word, self._choices, scorer=OSA.distance, score_cutoff=limit, limit=None)

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from bot.discord.state import StateDB, StateError, database_path
-
 from .options import common_options, load_config_from_ctx
 from .terminal import visible
 
@@ -39,6 +37,8 @@ def feedback(ctx: click.Context, limit: int, export: Path | None) -> None:
     Example:
       citebot feedback --limit 10 --export negatives.jsonl
     """
+    from bot.discord.state import StateDB, StateError, database_path  # sqlite3 and the bot: not for --help
+
     config = load_config_from_ctx(ctx)
     path = database_path(config.discord.state_dir)
     if not path.exists():
