@@ -35,7 +35,7 @@ from .corpus import (ParsedFile, ScannedFile, SkippedFile, assemble, index_text,
                      read_file, scan_corpus)
 from .file_cache import FileCache, FileResult, config_hash
 from .formats import Block, Skip
-from .index import CompiledIndex, compile_postings
+from .index import CompiledIndex, compile_postings, compiled_postings, order_postings
 from .models import Document
 from .processes import die_with_parent, stop_workers
 from .settings import CorpusSettings, Settings
@@ -224,7 +224,10 @@ def _postings_of(result: FileResult, vocab: dict[str, int]) -> _Postings:
 
 def compile_files(files: list[_Postings], documents: list[Document], parsed: list[ParsedFile],
                   vocab: dict[str, int], settings) -> tuple[list[str], CompiledIndex]:
-    """Merge per-file term counts into postings (paragraph ids in document order) and BM25 arrays."""
+    """Merge per-file term counts into postings (paragraph ids in document order) and BM25 arrays.
+
+    Empties ``files`` (its arrays are copied into the merged ones) to keep the build's peak low.
+    """
     by_source = {d.source: d for d in documents}
     ids_parts, tfs_parts, count_parts = [], [], []
     for pf, f in zip(parsed, files):
@@ -259,7 +262,10 @@ def compile_files(files: list[_Postings], documents: list[Document], parsed: lis
     remap[np.fromiter(map(vocab.__getitem__, terms), dtype=np.int64, count=len(terms))] = np.arange(len(terms))
     term_ids = remap[global_ids]
     del global_ids
-    return compile_postings(terms, term_ids, paras, tfs, para_len, settings)
+    files.clear()  # the per-file arrays are copied into the corpus-wide ones: free them now
+    grouped = order_postings(len(terms), term_ids, paras, tfs)
+    del term_ids, paras, tfs  # before the impacts are computed: the build's peak memory
+    return terms, compiled_postings(*grouped, para_len, settings)
 
 
 def _process_files(tasks, scanned, analyzer: Analyzer, settings: Settings, cache: FileCache, workers: int, bar,

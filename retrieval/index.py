@@ -314,21 +314,31 @@ def compile_postings(terms: list[str], term_ids: np.ndarray, paras: np.ndarray, 
     (term, paragraph) pair appears once; ``para_len`` is the number of terms
     of each paragraph.
     """
-    n = len(para_len)
-    order = _order_by_term(term_ids, len(terms))  # by term, then paragraph
-    df = np.bincount(term_ids, minlength=len(terms)).astype(np.int32)
-    ptr = np.zeros(len(terms) + 1, dtype=np.int64)
+    return terms, compiled_postings(*order_postings(len(terms), term_ids, paras, tfs), para_len, settings)
+
+
+def order_postings(n_terms: int, term_ids: np.ndarray, paras: np.ndarray, tfs: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(ptr, df, post_para, post_tf)``: (term, paragraph, frequency) triples regrouped by term.
+
+    Separate from :func:`compiled_postings` so a caller can free the triples before the
+    impacts are computed (the build's peak memory).
+    """
+    order = _order_by_term(term_ids, n_terms)  # by term, then paragraph
+    df = np.bincount(term_ids, minlength=n_terms).astype(np.int32)
+    ptr = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(df, out=ptr[1:])
-    compiled = CompiledIndex(
-        ptr=ptr,
-        post_para=np.asarray(paras)[order].astype(np.int32),
-        post_tf=np.asarray(tfs)[order].astype(np.int32),
-        df=df,
-        idf=compute_idf(df, n, settings),
-        para_len=np.asarray(para_len, dtype=np.int32),
-        settings=settings,
-    )
-    return terms, compiled
+    post_para = np.asarray(paras).take(order).astype(np.int32, copy=False)
+    post_tf = np.asarray(tfs).take(order).astype(np.int32, copy=False)
+    return ptr, df, post_para, post_tf
+
+
+def compiled_postings(ptr: np.ndarray, df: np.ndarray, post_para: np.ndarray, post_tf: np.ndarray,
+                      para_len: np.ndarray, settings: BM25Settings) -> CompiledIndex:
+    """The CompiledIndex (idf and impacts computed) of postings grouped by term."""
+    return CompiledIndex(ptr=ptr, post_para=post_para, post_tf=post_tf, df=df,
+                         idf=compute_idf(df, len(para_len), settings),
+                         para_len=np.asarray(para_len, dtype=np.int32), settings=settings)
 
 
 def compile_index(
