@@ -59,6 +59,18 @@ def test_export_writes_the_negative_ones_in_eval_format(tmp_path: Path, capsys) 
     assert golden.q == "when is the deadline?"
 
 
+def test_a_deleted_question_is_counted_but_not_exported(tmp_path: Path, capsys) -> None:
+    state = tmp_path / "state"
+    seed_votes(state)
+    db = StateDB(database_path(state))
+    db.redact_question("b" * 16)  # its asker deleted the question on Discord
+    db.close()
+    out_file = tmp_path / "neg.jsonl"
+    assert main(["feedback", "--config", write_config(tmp_path, state), "--export", str(out_file)]) == 0
+    assert "(question deleted)" in capsys.readouterr().out
+    assert out_file.read_text(encoding="utf-8") == ""
+
+
 def test_no_database_yet_is_not_an_error(tmp_path: Path, capsys) -> None:
     assert main(["feedback", "--config", write_config(tmp_path, tmp_path / "nothing")]) == 0
     assert "No votes yet" in capsys.readouterr().out

@@ -60,13 +60,14 @@ def feedback(ctx: click.Context, limit: int, export: Path | None) -> None:
     else:
         click.echo(f"Recent votes ({len(rows)} answer{'s' if len(rows) != 1 else ''}, newest first):")
         for r in rows:
-            click.echo(f"  👍 {r.up:>3}  👎 {r.down:>3}  {_when(r.last_vote)}  {visible(r.question)}")
+            question = visible(r.question) if r.question else "(question deleted)"
+            click.echo(f"  👍 {r.up:>3}  👎 {r.down:>3}  {_when(r.last_vote)}  {question}")
         click.echo("Per cited paragraph (most 👎 first):")
         for pid, up, down in paragraphs:
             click.echo(f"  👍 {up:>3}  👎 {down:>3}  {visible(str(pid))}")
     if export is not None:
         negative = [{"q": r.question, "rel": [], "cited": list(r.paragraphs), "up": r.up, "down": r.down}
-                    for r in rows if r.down > r.up]
+                    for r in rows if r.down > r.up and r.question]  # a deleted question has no text left
         _write(export, negative)
         click.echo(f"Wrote {len(negative)} question{'s' if len(negative) != 1 else ''} voted down to {export}.")
 
