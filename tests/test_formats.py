@@ -172,3 +172,25 @@ def test_html_permalink_anchors_are_not_part_of_section_names():
             + b"</p></main></body></html>")
     doc = html.read(page, SETTINGS)
     assert doc.blocks[0].section == ("Node-API",)
+
+
+def test_html_fragment_without_main_content_is_still_read():
+    from retrieval.formats import html
+
+    doc = html.read(b"<p>Printers on floor two use the queue PRN-2.</p><ul><li>Toner is in the cupboard.</li></ul>"
+                    b"<script>var x = 1;</script>", SETTINGS)
+    assert [b.text for b in doc.blocks] == ["Printers on floor two use the queue PRN-2.", "Toner is in the cupboard."]
+    with pytest.raises(Skip, match="no text"):
+        html.read(b"<html><body><script>var x = 1;</script></body></html>", SETTINGS)
+
+
+def test_short_html_page_keeps_its_paragraphs_and_headings():
+    from retrieval.formats import html
+
+    doc = html.read(b"<html><head><title>Office notes</title></head><body><h1>Office notes</h1>"
+                    b"<p>Guest wifi is ACME-guest.</p><h2>Printers</h2><p>Queue PRN-2 prints in colour.</p>"
+                    b"<ul><li>Toner is in the cupboard.</li></ul></body></html>", SETTINGS)
+    assert doc.title == "Office notes"
+    assert [(b.section, b.text) for b in doc.blocks] == [
+        ((), "Guest wifi is ACME-guest."), (("Printers",), "Queue PRN-2 prints in colour."),
+        (("Printers",), "Toner is in the cupboard.")]

@@ -73,6 +73,40 @@ class _Body:
         self.blocks.extend(Block(r, self.path, "table") for r in table_rows(header, rows))
 
 
+_TEXT_TAGS = ("p", "li", "pre", "blockquote", "td", "th", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _plain_blocks(data: bytes) -> list[Block]:
+    """The text elements of a page trafilatura found no main content in (a fragment, a very short page)."""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.fromstring(data)
+    except (ValueError, etree.ParserError):
+        return []
+    for element in root.xpath("//script|//style|//noscript|//nav|//header|//footer|//form"):
+        element.drop_tree()
+    blocks: list[Block] = []
+    sections: list[tuple[int, str]] = []
+    for element in root.iter(*_TEXT_TAGS):
+        if any(a.tag in _TEXT_TAGS for a in element.iterancestors()):
+            continue  # its text is in the enclosing element's
+        if element.tag[0] == "h" and element.tag[1:].isdigit():
+            level, text = int(element.tag[1:]), clean(element.text_content())
+            while sections and sections[-1][0] >= level:
+                sections.pop()
+            if text:
+                sections.append((level, text))
+            continue
+        kind = "code" if element.tag == "pre" else "quote" if element.tag == "blockquote" else "prose"
+        text = element.text_content() if kind == "code" else clean(element.text_content())
+        blocks.append(Block(text, tuple(t for _, t in sections), kind))
+    if not blocks and (text := clean(root.text_content())):
+        blocks.append(Block(text))
+    return blocks
+
+
 def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
     """A saved web page as a parsed document (main content only)."""
     import trafilatura
@@ -81,11 +115,21 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
                                       include_links=False, include_formatting=False, with_metadata=True,
                                       deduplicate=False, as_dict=False)
     if doc is None or doc.body is None:
-        raise Skip("no text found: no main content in the page")
+        blocks = _plain_blocks(data)
+        if not blocks:
+            raise Skip("no text found: the page has no text")
+        return ParsedDocument("html", None, None, None, finish(blocks, settings.max_paragraph_chars))
     body = _Body(clean(doc.title) if doc.title else None)
     body.walk(doc.body)
     date = metadata_date(doc.date)
     blocks = body.blocks
+    if len(data) < 20_000:  # a short page: the extractor may keep too little of it to tell content from chrome
+        plain = _plain_blocks(data)
+        plain_chars = sum(len(b.text) for b in plain)
+        lost = sum(len(b.text) for b in blocks) < 0.8 * plain_chars or len(blocks) * 2 < len(plain)
+        if plain_chars < 3000 and lost:
+            blocks = [Block(b.text, b.section[1:] if b.section[:1] == (body.title,) else b.section, b.kind)
+                      for b in plain]
     while blocks and len(blocks[0].text.split()) <= 10 and (found := parse_date(blocks[0].text)):
         date = date or found  # a visible dateline above the text is metadata
         blocks = blocks[1:]
