@@ -26,8 +26,14 @@ def build_lock(index_dir: Path, on_wait: Callable[[], None] | None = None) -> It
 
     Raises IndexUnwritable when the folder or its lock file cannot be created or opened.
     """
+    import multiprocessing
+
     from filelock import FileLock, Timeout  # only to build: answering from an index needs no lock
 
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        # A pool worker re-running an unguarded __main__ would wait for ever on its parent's lock.
+        raise RuntimeError("a build cannot start while a worker process is bootstrapping "
+                           "(guard the script with `if __name__ == '__main__':`)")
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         lock = FileLock(index_dir / LOCK_NAME, thread_local=False, is_singleton=False)

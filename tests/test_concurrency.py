@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,21 @@ def test_forced_rebuilds_racing_asks(tmp_path):
     assert_one_live_build(index)
     code, out, err = finish([citebot("index", *common)])[0]
     assert code == 0 and "reused (up to date)" in out
+
+
+def test_an_unguarded_script_does_not_deadlock_on_its_own_lock(tmp_path):
+    """A script without `if __name__ == "__main__"` is re-run by each pool worker: it must not wait for ever
+    on the lock its parent holds (the build falls back to one process, as multiprocessing's own error does)."""
+    corpus, index = make_corpus(tmp_path / "corpus"), tmp_path / "index"
+    script = tmp_path / "unguarded.py"
+    script.write_text("\n".join([
+        "import retrieval.build",
+        "from retrieval import Engine",
+        "retrieval.build.POOL_MIN_BYTES = 0  # use worker processes even for a tiny corpus",
+        f"engine = Engine.open({str(corpus)!r}, {str(index)!r})",
+        "print(engine.stats.documents)",
+    ]))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "13"
