@@ -389,7 +389,8 @@ def _build(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, sca
     terms, compiled = compile_files(files, documents, parsed, vocab, settings.bm25)
     del files, parsed, vocab
     phases["compile"] = time.perf_counter() - started
-    words = count_words(p.text for d in documents for p in d.paragraphs)
+    # Section headings are indexed with their paragraphs, so a typo of a heading word is corrected too.
+    words = count_words(index_text(p) for d in documents for p in d.paragraphs)
     words.update(count_words(context_text(d.source, d.title, d.paragraphs[0].text if d.paragraphs else "", 1)
                              for d in documents))
     build = save(index_dir, fingerprint=fingerprint, terms=terms, compiled=compiled, documents=documents,

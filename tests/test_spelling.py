@@ -44,6 +44,7 @@ def engine(tmp_path_factory):
                   "Releases are tagged every Friday after the tests pass.\n",
         "net.md": "# Networking\n\nThe User Datagram Protocol does not guarantee delivery or ordering.\n\n"
                   "TCP retransmits lost segments until they are acknowledged.\n",
+        "deploy.md": "# Deploying\n\n## Rollback\n\n1. Drain the node pool\n2. Undo the last deployment\n",
     })
     return Engine.open(folder, tmp_path_factory.mktemp("typo-index"))
 
@@ -52,6 +53,7 @@ def engine(tmp_path_factory):
     ("how do I rebsae a branch?", {"from": "rebsae", "to": "rebase"}, "rebase"),
     ("when are relases tagged?", {"from": "relases", "to": "releases"}, "Friday"),
     ("WHat does UserDatagram Protocol gaurentee", {"from": "UserDatagram", "to": "User Datagram"}, "Datagram"),
+    ("how do I rollbak?", {"from": "rollbak", "to": "rollback"}, "Drain"),  # a word only its section heading has
 ])
 def test_typo_questions_are_answered_as_if_spelt_right(engine, question, fixed, expect):
     answer = engine.ask(question)
