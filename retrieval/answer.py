@@ -123,9 +123,25 @@ def merge_duplicates(index: StoredIndex, analyzer: Analyzer, hits: tuple[Hit, ..
     return groups
 
 
-def _score_sentences(analyzer: Analyzer, text: str, weights: dict[str, float]) -> list[_Sentence]:
+_LINE_KINDS = frozenset({"list", "code", "table"})
+
+
+def _sentence_spans(analyzer: Analyzer, text: str, kind: str) -> list[tuple[int, int]]:
+    """Sentence spans; a list, code block or table is read line by line (an item, a line, a row)."""
+    if kind not in _LINE_KINDS or "\n" not in text:
+        return analyzer.sentences(text)
+    spans, start = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def _score_sentences(analyzer: Analyzer, text: str, weights: dict[str, float],
+                     kind: str = "prose") -> list[_Sentence]:
     sentences = []
-    for position, (start, end) in enumerate(analyzer.sentences(text)):
+    for position, (start, end) in enumerate(_sentence_spans(analyzer, text, kind)):
         found = analyzer.term_set(text[start:end]) & weights.keys()
         sentences.append(_Sentence(start, end, sum(weights[t] for t in found), position))
     return sentences or [_Sentence(0, len(text), 0.0, 0)]
@@ -231,6 +247,8 @@ def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max
     if not per_citation:
         return []
     lead = max(per_citation[0], key=lambda s: (s.score, -s.position))
+    if lead.score <= 0:  # the paragraph matched through its section heading or title: quote its excerpt
+        return []
     chosen = _with_antecedent(0, lead, per_citation[0], texts[0])[-max_sentences:]
     floor = lead.score / 2
     bar = lead.score if other_bar is None else max(lead.score, other_bar)
@@ -288,8 +306,9 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
                       corrections=result.corrections)
     groups = merge_duplicates(index, analyzer, result.hits, top_k + more, settings.duplicate_similarity)
     query_terms = set(result.terms)
+    kinds = [index.paragraph_kind(g.hit.paragraph_index) for g in groups]
     per_citation = [_score_sentences(analyzer, g.text, _sentence_weights(
-        result.weights, analyzer, index.documents[g.hit.doc_index].title)) for g in groups]
+        result.weights, analyzer, index.documents[g.hit.doc_index].title), kind) for g, kind in zip(groups, kinds)]
     if (kind := expected_shape(question)) is not None:
         for group, sentences in zip(groups, per_citation):
             for s in sentences:
@@ -310,11 +329,11 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
     texts = [g.text for g in groups[:top_k]]
     # Another citation's sentence must match the question as well as the top citation's best
     # sentence does with every term at full weight: a second source, not a tangent.
-    best_top = max((s.score for s in _score_sentences(analyzer, texts[0], result.weights)), default=0.0) \
-        if texts else 0.0
+    best_top = max((s.score for s in _score_sentences(analyzer, texts[0], result.weights, kinds[0])),
+                   default=0.0) if texts else 0.0
     chosen = _choose_sentences(per_citation[:top_k], texts, settings.max_sentences, other_bar=best_top)
     text = _answer_text(chosen, texts)
-    if not text:  # nothing to quote (an empty paragraph): cite the best excerpt
+    if not text:  # no sentence of its own matches (only its heading or title did): cite the best excerpt
         text = f"{citations[0].excerpt} [1]"
     return Answer(question, True, text, tuple(citations[:top_k]), result.matched_share,
                   more=tuple(citations[top_k:]), corrections=result.corrections)

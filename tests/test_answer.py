@@ -170,3 +170,16 @@ def test_the_lead_is_the_sentence_that_answers_not_the_one_naming_the_topic(tmp_
     assert answer.text.startswith("The city has about 1,600 Buddhist temples")
     answer = engine.ask("Until when was Kyoto the imperial capital of Japan?")
     assert answer.text.startswith("Kyoto was the imperial capital of Japan") and "[2]" not in answer.text
+
+
+def test_a_list_is_answered_item_by_item(tmp_path):
+    corpus = write_corpus(tmp_path / "docs", {
+        "runbook.md": "# Runbook\n\n## Rollback\n\n1. Drain the node pool\n2. Undo the last deployment with kubectl\n"
+                      "3. Check the health endpoint\n\n## Scaling\n\nAdd nodes to the pool when CPU stays high.\n",
+    })
+    engine = Engine.open(corpus, tmp_path / "index")
+    answer = engine.ask("how do I undo the deployment?")
+    assert answer.answered and answer.text.startswith("2. Undo the last deployment with kubectl [1]")
+    # Only the section heading matches: the answer quotes the steps, not a lone "1."
+    steps = engine.ask("rollback")
+    assert steps.answered and "Drain the node pool" in steps.text and "Check the health endpoint" in steps.text
