@@ -259,14 +259,31 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def _remove_stale(index_dir: Path, keep: str) -> None:
-    """Delete old builds and leftovers of crashed builds (older than an hour)."""
+    """Delete old builds and leftovers of crashed builds (whose process is gone, or older than an hour)."""
     for entry in index_dir.iterdir():
         if entry.name in (keep, "CURRENT") or not entry.name.lstrip(".").startswith("build-"):
             continue
         crashed = entry.name.endswith(".tmp")
-        if crashed and time.time() - entry.stat().st_mtime < 3600:
+        if crashed and _builder_alive(entry.name) and time.time() - entry.stat().st_mtime < 3600:
             continue  # may be another process building right now
         shutil.rmtree(entry, ignore_errors=True)
+
+
+def _builder_alive(tmp_name: str) -> bool:
+    """Whether the process that named ``.build-<time>-<pid>-<n>.tmp`` may still be writing it."""
+    try:
+        pid = int(tmp_name.split("-")[2])
+    except (IndexError, ValueError):
+        return True
+    if pid == os.getpid():
+        return False  # this process is not building anything else now
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists (another user's)
+        return True
+    return True
 
 
 def current_build(index_dir: Path) -> Path | None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -130,3 +133,16 @@ def test_paragraph_text_raises_index_corrupt_out_of_range(corpus, tmp_path):
     engine = Engine.open(corpus, tmp_path / "index")
     with pytest.raises(IndexCorrupt):
         engine.index.paragraph_text(engine.index.n_paragraphs)
+
+
+def test_a_dead_builders_leftovers_are_removed_by_the_next_build(corpus, tmp_path):
+    index = tmp_path / "index"
+    Engine.open(corpus, index)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftover = index / f".build-20260101000000-{dead.stdout.strip()}-1.tmp"  # as a SIGKILLed build leaves it
+    leftover.mkdir()
+    (leftover / "texts.bin").write_bytes(b"x" * 100)
+    live = index / f".build-20260101000000-{os.getppid()}-2.tmp"  # named by a live process: may be building
+    live.mkdir()
+    Engine.open(corpus, index, force=True)
+    assert not leftover.exists() and live.exists()
