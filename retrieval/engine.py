@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -114,7 +115,8 @@ class Engine:
         notify = notify or _notify_nothing
         analyzer = Analyzer(settings.analyzer)
         scan = scan_folder(corpus_dir, settings.corpus)
-        scanned = _outside(scan.files, index_dir)
+        inside = _index_prefixes(corpus_dir, index_dir)  # an index kept inside its corpus is not a document
+        scanned = [f for f in scan.files if not f.source.startswith(inside)] if inside else scan.files
         if not scanned:
             raise no_documents(corpus_dir, scan.skipped)
         fingerprint = corpus_fingerprint(corpus_dir, settings, analyzer, scanned)
@@ -131,7 +133,8 @@ class Engine:
         counts = (report.files, report.reused, report.parsed, report.removed) if report else (0, 0, 0, 0)
         meta = index.meta
         read_skips = [SkippedFile(*s) for s in meta.get("skipped", [])]
-        skipped = tuple(sorted([*scan.skipped, *read_skips], key=lambda s: s.source))
+        skips = [s for s in [*scan.skipped, *read_skips] if not (inside and s.source.startswith(inside))]
+        skipped = tuple(sorted(skips, key=lambda s: s.source))
         formats = meta.get("formats") or {}
         if not formats:
             for d in index.documents:
@@ -204,21 +207,15 @@ class Engine:
         self.index, self.stats = fresh.index, fresh.stats
 
 
-def _outside(scanned: list[ScannedFile], index_dir: Path) -> list[ScannedFile]:
-    """The corpus files that are not inside the index folder (an index kept inside its corpus)."""
-    try:
-        index_root = index_dir.resolve()
-    except OSError:
-        return scanned
-    kept = []
-    for f in scanned:
-        try:
-            inside = Path(f.path).resolve().is_relative_to(index_root)
-        except OSError:
-            inside = False
-        if not inside:
-            kept.append(f)
-    return kept
+def _index_prefixes(corpus_dir: Path, index_dir: Path) -> tuple[str, ...]:
+    """Corpus-relative ``source`` prefixes of an index folder kept inside its corpus (none when outside)."""
+    prefixes = set()
+    for corpus, index in ((os.path.abspath(corpus_dir), os.path.abspath(index_dir)),
+                          (os.path.realpath(corpus_dir), os.path.realpath(index_dir))):
+        relative = os.path.relpath(index, corpus)
+        if relative != "." and not relative.startswith(".."):
+            prefixes.add(Path(relative).as_posix() + "/")
+    return tuple(prefixes)
 
 
 def _load_if_fresh(index_dir: Path, fingerprint: str, settings: Settings) -> StoredIndex | None:
@@ -253,8 +250,8 @@ def _build_once(corpus_dir: Path, index_dir: Path, settings: Settings, analyzer:
 
     try:
         with build_lock(index_dir, on_wait) as waited:
-            if waited and (index := _load_if_fresh(index_dir, fingerprint, settings)) is not None:
-                return index, None  # the other process built what this one needs
+            if waited and not force and (index := _load_if_fresh(index_dir, fingerprint, settings)) is not None:
+                return index, None  # another process built what this one needs while it waited
             notify(f"building the index for {len(scanned)} files…")
             from .build import build_index  # multiprocessing and the corpus parsers: only to build
 

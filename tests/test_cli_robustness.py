@@ -50,6 +50,7 @@ def test_index_folder_inside_the_corpus_is_not_indexed(tmp_path, capsys):
     (index / "notes.txt").write_text("Notes\n\nThis file lives in the index folder and is not a document.\n")
     code, out, _ = run(capsys, "index", *args)
     assert code == 0 and "reused (up to date)" in out
+    assert "skipped" not in out  # the index's own files are not reported as unsupported documents either
     code, out, _ = run(capsys, "sources", "--json", *args)
     assert sorted(json.loads(line)["source"] for line in out.splitlines()) == ["budget.txt", "launchers.txt", "talks.txt",
                                                                                   "weather.txt"]
