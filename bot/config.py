@@ -155,6 +155,16 @@ _CHOICES = {
 }
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _shown(value: Any) -> str:
+    """A config value for an error message; a long string (a token pasted into the wrong key) is not echoed."""
+    if isinstance(value, str) and len(value) > 16:
+        return f"a string of {len(value)} characters (not shown)"
+    return f"{type(value).__name__} {value!r}"
+
+
 def _check_type(where: str, value: Any, expected: Any) -> Any:
     if isinstance(expected, list):
         if not isinstance(value, list):
@@ -163,7 +173,7 @@ def _check_type(where: str, value: Any, expected: Any) -> Any:
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if expected is int and isinstance(value, bool) or not isinstance(value, expected):
-        raise ConfigError(f"{where} must be {expected.__name__}, got {type(value).__name__} {value!r}")
+        raise ConfigError(f"{where} must be {expected.__name__}, got {_shown(value)}")
     return value
 
 
@@ -202,7 +212,10 @@ def _validated(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
                     value = value.upper()
                 if value not in _CHOICES[(section, key)]:
                     choices = ", ".join(_CHOICES[(section, key)])
-                    raise ConfigError(f"[{section}] {key} must be one of {choices}, got {value!r}")
+                    raise ConfigError(f"[{section}] {key} must be one of {choices}, got {_shown(value)}")
+            if (section, key) == ("discord", "token_env") and not _ENV_NAME.fullmatch(value):
+                raise ConfigError("[discord] token_env must be the NAME of an environment variable that holds the "
+                                  "token (e.g. DISCORD_TOKEN), not the token itself; the value is not shown")
             values[section][key] = value
     for i, pattern in enumerate(values["corpus"]["boilerplate_patterns"]):
         try:
