@@ -31,6 +31,25 @@ DEFAULT_BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"^\s*(?:photo|image|picture|source|credit)s?\s*(?::|by\b|\w+\s*$)",
 )
 
+# For each default pattern, lower-case literals one of which every match contains:
+# lines with none of them skip the regexes (see ChromeRules.has_phrase).
+BOILERPLATE_LITERALS: dict[str, tuple[str, ...]] = dict(zip(DEFAULT_BOILERPLATE_PATTERNS, (
+    ("ctrl",),
+    ("spelling ",),
+    ("editor",),
+    ("all rights reserved",),
+    ("subscribe ",),
+    ("sign up for",),
+    ("newsletter",),
+    ("cookie",),
+    ("follow us",),
+    ("click here",),
+    ("share ",),
+    ("read ",),
+    ("advertisement",),
+    ("photo", "image", "picture", "source", "credit"),
+), strict=True))
+
 
 @dataclass(frozen=True)
 class CorpusSettings:
