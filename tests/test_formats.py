@@ -68,6 +68,24 @@ def test_chrome_phrases_only_remove_lines_that_are_only_chrome():
     assert doc.dropped == 2  # "Share on Facebook" above the text, the "Share this article" label in it
 
 
+# One chrome line per default pattern, in mixed case: each must still be found with the literal pre-filter.
+CHROME_LINES = ["Press CTRL + Enter", "Found a Spelling Mistake?", "It will be sent to our Editors",
+                "2024 Example Ltd. ALL RIGHTS RESERVED", "Subscribe for updates", "Sign Up For alerts",
+                "Our NewsLetter", "Cookies: see our Privacy POLICY", "Follow Us", "Click Here",
+                "Share This", "Read More:", "ADVERTISEMENT", "Photo: Jane Doe"]
+
+
+def test_every_default_chrome_pattern_is_still_found():
+    import re
+
+    from retrieval.settings import DEFAULT_BOILERPLATE_PATTERNS
+
+    chrome = text.ChromeRules(SETTINGS)
+    for pattern, line in zip(DEFAULT_BOILERPLATE_PATTERNS, CHROME_LINES, strict=True):
+        assert re.search(pattern, line, re.I), (pattern, line)
+        assert chrome.has_phrase(line), line
+    assert not chrome.has_phrase("Readers share notes")
+
 def test_markdown_structure():
     doc, got = blocks(markdown, "<!-- YAML added: v1.2 -->\n\nGuide title\n===========\n\n"
                                 "Intro with **bold**, `code` and a [link](http://x.org) ![alt text](i.png).\n\n"
