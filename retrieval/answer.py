@@ -234,11 +234,11 @@ def _with_antecedent(n: int, s: _Sentence, sentences: list[_Sentence], text: str
 
 
 def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max_sentences: int,
-                      max_chars: int = MAX_ANSWER_CHARS, other_bar: float | None = None
-                      ) -> list[tuple[int, _Sentence]]:
+                      max_chars: int = MAX_ANSWER_CHARS, other_bar: float | None = None,
+                      lead_from: int = 0) -> list[tuple[int, _Sentence]]:
     """The answer's sentences: ``(citation index, sentence)`` in reading order.
 
-    The lead is the best sentence of the top citation (the best-ranked paragraph);
+    The lead is the best sentence of citation ``lead_from`` (default the top one, the best-ranked paragraph);
     others from it must score at least half the lead's, those of one other
     citation at least ``other_bar`` (default: the lead's score),
     the sentence right after a chosen one gets a bonus, a sentence that refers
@@ -246,10 +246,10 @@ def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max
     """
     if not per_citation:
         return []
-    lead = max(per_citation[0], key=lambda s: (s.score, -s.position))
+    lead = max(per_citation[lead_from], key=lambda s: (s.score, -s.position))
     if lead.score <= 0:  # the paragraph matched through its section heading or title: quote its excerpt
         return []
-    chosen = _with_antecedent(0, lead, per_citation[0], texts[0])[-max_sentences:]
+    chosen = _with_antecedent(lead_from, lead, per_citation[lead_from], texts[lead_from])[-max_sentences:]
     floor = lead.score / 2
     bar = lead.score if other_bar is None else max(lead.score, other_bar)
     pool = [(n, s) for n, sentences in enumerate(per_citation) for s in sentences if s.score > 0]
@@ -280,7 +280,8 @@ def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max
                 break
         if not added:
             break
-    order = {0: 0, **{n: i + 1 for i, n in enumerate(dict.fromkeys(n for n, _ in chosen if n))}}
+    later = dict.fromkeys(n for n, _ in chosen if n != lead_from)
+    order = {lead_from: 0, **{n: i + 1 for i, n in enumerate(later)}}
     return sorted(chosen, key=lambda item: (order[item[0]], item[1].position))
 
 
@@ -296,6 +297,21 @@ def _answer_text(chosen: list[tuple[int, _Sentence]], texts: list[str], max_char
             sentence = sentence[:_snap_right(sentence, room - 1)].rstrip(" ,;:") + ELLIPSIS
         parts.append(f"{sentence} [{n + 1}]")
     return " ".join(parts)
+
+
+def _answering_sibling(groups, per_citation: list[list[_Sentence]], index: StoredIndex) -> int:
+    """The citation to lead with: the top one, unless only its heading or title matched and a paragraph
+    cited below it, in the same document and section, matches with words of its own (a lead-in line
+    such as "Quarterly load tests:" is short, so it can outrank the instructions beside it)."""
+    if not groups or any(s.score > 0 for s in per_citation[0]):
+        return 0
+    def place(group) -> tuple:
+        return group.hit.doc_index, index.paragraph_section(group.hit.paragraph_index)
+    top = place(groups[0])
+    for n, (group, sentences) in enumerate(zip(groups, per_citation)):
+        if n and place(group) == top and any(s.score > 0 for s in sentences):
+            return n
+    return 0
 
 
 def build_answer(question: str, result: SearchResult, index: StoredIndex, analyzer: Analyzer,
@@ -329,9 +345,11 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
     texts = [g.text for g in groups[:top_k]]
     # Another citation's sentence must match the question as well as the top citation's best
     # sentence does with every term at full weight: a second source, not a tangent.
-    best_top = max((s.score for s in _score_sentences(analyzer, texts[0], result.weights, kinds[0])),
+    lead_from = _answering_sibling(groups[:top_k], per_citation[:top_k], index)
+    best_top = max((s.score for s in _score_sentences(analyzer, texts[lead_from], result.weights, kinds[lead_from])),
                    default=0.0) if texts else 0.0
-    chosen = _choose_sentences(per_citation[:top_k], texts, settings.max_sentences, other_bar=best_top)
+    chosen = _choose_sentences(per_citation[:top_k], texts, settings.max_sentences, other_bar=best_top,
+                               lead_from=lead_from)
     text = _answer_text(chosen, texts)
     if not text:  # no sentence of its own matches (only its heading or title did): cite the best excerpt
         text = f"{citations[0].excerpt} [1]"

@@ -183,3 +183,21 @@ def test_a_list_is_answered_item_by_item(tmp_path):
     # Only the section heading matches: the answer quotes the steps, not a lone "1."
     steps = engine.ask("rollback")
     assert steps.answered and "Drain the node pool" in steps.text and "Check the health endpoint" in steps.text
+
+
+def test_a_paragraph_matched_only_through_its_heading_does_not_lead_over_a_sibling_that_answers(tmp_path):
+    # A short lead-in line under the heading outranks the instructions (length normalisation),
+    # but its own words say nothing: the answer must come from the sibling that does.
+    corpus = write_corpus(tmp_path / "docs", {
+        "runbook.md": "# Runbook\n\n## Rolling back\n\n"
+                      "If error rates exceed two percent, roll back with deployctl rollback and open a ticket.\n\n"
+                      "Quarterly load tests:\n\n- Simulate peak traffic.\n\n"
+                      "## Scaling\n\nAdd nodes to the pool when CPU stays high for ten minutes.\n",
+    })
+    engine = Engine.open(corpus, tmp_path / "index")
+    answer = engine.ask("How do I roll back?")
+    assert answer.answered
+    assert answer.text.startswith("If error rates exceed two percent, roll back with deployctl rollback"), answer.text
+    cited = {c.n: c.text for c in answer.citations}
+    marker = int(re.search(r"\[(\d+)\]", answer.text).group(1))
+    assert cited[marker].startswith("If error rates exceed")
