@@ -18,6 +18,17 @@ from .render import render_answer
 from .terminal import visible
 
 
+QUIT = (":quit", ":q", ":exit")
+_COMMANDS = (":new", ":n", ":context", ":c", *QUIT)
+
+
+def command_of(line: str) -> str | None:
+    """``:NEW`` -> ``:new``; None for a line that is not a ``:word`` (``:)`` is small talk, not a command)."""
+    if line.startswith(":") and line[1:].isascii() and line[1:].isalpha():
+        return line.lower()
+    return None
+
+
 class Conversation:
     """The chat's earlier questions, and its commands (:new, :context)."""
 
@@ -26,10 +37,13 @@ class Conversation:
 
     def respond(self, engine: Engine, line: str, top_k: int | None, color: bool, width: int = 100) -> str:
         """The text to print for one input line (a command, small talk or a question)."""
-        if line in (":new", ":n"):
+        command = command_of(line)
+        if command is not None and command not in _COMMANDS:
+            return f"Unknown command {visible(line)}: :new starts a new conversation, :context shows it, :quit leaves."
+        if command in (":new", ":n"):
             self.questions.clear()
             return "New conversation: the next question starts fresh."
-        if line in (":context", ":c"):
+        if command in (":context", ":c"):
             earlier = recent(self.questions)
             if not earlier:
                 return "No earlier questions: the next question starts a conversation."
@@ -75,7 +89,7 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
             except KeyboardInterrupt:
                 click.echo()
                 continue
-            if question in (":quit", ":q", ":exit"):
+            if command_of(question) in QUIT:
                 history.forget(question)
                 break
             if question:
