@@ -233,6 +233,12 @@ def _with_antecedent(n: int, s: _Sentence, sentences: list[_Sentence], text: str
     return [(n, s)]
 
 
+def _words(texts: list[str], item: tuple[int, _Sentence]) -> str:
+    """A chosen sentence's words, whitespace normalised (to spot the same sentence said twice)."""
+    n, s = item
+    return " ".join(texts[n][s.start:s.end].split())
+
+
 def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max_sentences: int,
                       max_chars: int = MAX_ANSWER_CHARS, other_bar: float | None = None,
                       lead_from: int = 0) -> list[tuple[int, _Sentence]]:
@@ -259,6 +265,7 @@ def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max
 
     while len(chosen) < max_sentences and floor > 0:
         picked = {(n, s.position) for n, s in chosen}
+        said = {_words(texts, item) for item in chosen}  # a sentence the text repeats is quoted once
         follows = {(n, s.position + 1) for n, s in chosen}
         cited = {n for n, _ in chosen}
 
@@ -268,12 +275,14 @@ def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max
 
         # Another citation's sentence must match as well as the lead: a second source, not a tangent.
         rest = [item for item in pool if (item[0], item[1].position) not in picked
+                and _words(texts, item) not in said
                 and value(item) >= (floor if item[0] in cited else bar)
                 and (item[0] in cited or len(cited) < _MAX_ANSWER_CITATIONS)]
         added = False
         for n, s in sorted(rest, key=lambda item: (-value(item), item[0], item[1].position)):
             extra = [item for item in _with_antecedent(n, s, per_citation[n], texts[n])
-                     if (item[0], item[1].position) not in picked]
+                     if (item[0], item[1].position) not in picked
+                     and _words(texts, item) not in said]
             if len(chosen) + len(extra) <= max_sentences and length(chosen + extra) <= max_chars:
                 chosen += extra
                 added = True

@@ -201,3 +201,17 @@ def test_a_paragraph_matched_only_through_its_heading_does_not_lead_over_a_sibli
     cited = {c.n: c.text for c in answer.citations}
     marker = int(re.search(r"\[(\d+)\]", answer.text).group(1))
     assert cited[marker].startswith("If error rates exceed")
+
+
+def test_the_answer_never_states_the_same_sentence_twice(tmp_path):
+    # Repeated boilerplate (a sentence pasted twice, a PDF's repeated line) is quoted once.
+    corpus = write_corpus(tmp_path / "docs", {
+        "handbook.md": "# Handbook\n\n## Working hours\n\n"
+                       "Core working hours are from ten to four. Outside core hours, plan freely around meetings. "
+                       "Core working hours are from ten to four. Outside core hours, plan freely around meetings.\n\n"
+                       "## Travel\n\nBook trains through the travel portal.\n",
+    })
+    answer = Engine.open(corpus, tmp_path / "index").ask("What are core working hours?")
+    assert answer.answered
+    sentences = [s.rsplit(" [", 1)[0] for s in answer.text.split("] ")]
+    assert len(sentences) == len(set(sentences)), answer.text
