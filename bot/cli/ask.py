@@ -11,7 +11,7 @@ import click
 if TYPE_CHECKING:
     from retrieval import Engine
 
-from .options import common_options, open_engine, text_style
+from .options import TOP_K, common_options, open_engine, text_style
 from .render import render_answer
 from .terminal import json_text, visible
 
@@ -38,7 +38,7 @@ def _stdin_lines():
 
 @click.command()
 @click.argument("question", nargs=-1, required=True)
-@click.option("--top-k", "-k", type=click.IntRange(min=1), default=None, help="How many citations (default 3).")
+@click.option("--top-k", "-k", type=TOP_K, default=None, help="How many citations (default 3).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
 @click.option("--context", "-c", "context", multiple=True, metavar="EARLIER_QUESTION",
               help="An earlier question of the conversation (repeat, oldest first): QUESTION is a follow-up.")

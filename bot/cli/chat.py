@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 from ..followup import SMALL_TALK_REPLY
 from .history import ChatHistory
-from .options import common_options, open_engine, text_style
+from .options import TOP_K, common_options, open_engine, text_style
 from .render import render_answer
 from .terminal import visible
 
@@ -57,7 +57,7 @@ class Conversation:
 
 
 @click.command()
-@click.option("--top-k", "-k", type=click.IntRange(min=1), default=None, help="How many citations (default 3).")
+@click.option("--top-k", "-k", type=TOP_K, default=None, help="How many citations (default 3).")
 @common_options
 @click.pass_context
 def chat(ctx: click.Context, top_k: int | None) -> None:

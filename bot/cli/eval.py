@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from .options import common_options, load_config_from_ctx, open_engine
+from .options import TOP_K, common_options, load_config_from_ctx, open_engine
 from .terminal import json_text, visible
 
 
 @click.command("eval")
 @click.argument("golden", metavar="GOLDEN|BEIR_DIR", type=click.Path(exists=True, path_type=Path))
-@click.option("--top-k", "-k", type=click.IntRange(min=1), default=None,
+@click.option("--top-k", "-k", type=TOP_K, default=None,
               help="Cutoff k (golden set; default 3) or citations asked for (BEIR; default 10).")
 @click.option("--split", default=None, help="BEIR: the qrels split to score (default: the first in qrels/).")
 @click.option("--answerability", is_flag=True,

@@ -23,6 +23,9 @@ from .terminal import COLOR_CHOICES, output_width, use_color, visible
 
 _META = "citebot.options"
 
+MAX_TOP_K = 10_000
+TOP_K = click.IntRange(min=1, max=MAX_TOP_K)  # a huge --top-k is a usage error, not an OverflowError deep inside
+
 
 def _remember(ctx: click.Context, param: click.Parameter, value):
     if value is not None and value is not False:
