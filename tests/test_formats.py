@@ -212,3 +212,16 @@ def test_short_html_page_keeps_its_paragraphs_and_headings():
     assert [(b.section, b.text) for b in doc.blocks] == [
         ((), "Guest wifi is ACME-guest."), (("Printers",), "Queue PRN-2 prints in colour."),
         (("Printers",), "Toner is in the cupboard.")]
+
+
+def test_html_definition_list_keeps_its_terms_and_headings_when_definitions_hold_paragraphs():
+    from retrieval.formats import html
+    prose = "<p>" + "The base-passwd package holds the master copies of the account files on every system. " * 4 + "</p>"
+    page = ("<html><head><title>Users and Groups</title></head><body><h1>Users and Groups</h1>" + prose +
+            "<h2>Static ids</h2><dl><dt>mail</dt><dd><p>Mailboxes in /var/mail are owned and writable by this "
+            "group, as policy explains.</p></dd><dt>news</dt><dd><p>Various news servers run as this user.</p>"
+            "<p>They need their spool files.</p></dd></dl>" + prose + "</body></html>").encode()
+    blocks = html.read(page, CorpusSettings()).blocks
+    mail = next(b for b in blocks if "Mailboxes in /var/mail" in b.text)
+    assert "mail: Mailboxes in /var/mail" in mail.text and mail.section == ("Static ids",)
+    assert any("news: Various news servers run as this user. They need their spool files." in b.text for b in blocks)

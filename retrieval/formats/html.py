@@ -20,6 +20,43 @@ def _text(element) -> str:
     return clean("".join(element.itertext()))
 
 
+def _definitions(dl) -> list[str]:
+    """A definition list's entries, each term with its definition ("mail: Mailboxes in /var/mail are…")."""
+    entries: list[str] = []
+    term = ""
+    for item in dl.iter("item"):
+        text = _text(item)
+        if (item.get("rend") or "").startswith("dt"):
+            if term:
+                entries.append(term)
+            term = text
+        elif text:
+            entries.append(f"{term}: {text}" if term else text)
+            term = ""
+    return entries + [term] if term else entries
+
+
+def _unwrap_definition_paragraphs(data: bytes) -> bytes:
+    """The page with ``<dd><p>…</p></dd>`` flattened to ``<dd>…</dd>``: trafilatura drops a definition list
+    whose definitions hold paragraphs, terms and nearby headings with it (DocBook and texinfo pages)."""
+    if b"<dd" not in data.lower():
+        return data
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.fromstring(data)
+    except (ValueError, etree.ParserError):
+        return data
+    paragraphs = root.xpath("//dd/p")
+    if not paragraphs:
+        return data
+    for p in paragraphs:
+        p.tail = " " + (p.tail or "")
+        p.drop_tag()
+    return lxml.html.tostring(root, encoding="utf-8", include_meta_content_type=True)
+
+
 class _Body:
     def __init__(self, title: str | None):
         self.title = title
@@ -35,6 +72,8 @@ class _Body:
             tag = el.tag if isinstance(el.tag, str) else ""
             if tag == "head":
                 self.heading(el)
+            elif tag == "list" and el.get("rend") == "dl":
+                self.blocks.extend(Block(entry, self.path) for entry in _definitions(el))  # each its own paragraph
             elif tag == "list":
                 items = [_text(item) for item in el.iter("item")]
                 self.blocks.extend(list_blocks([f"- {i}" for i in items if i], self.path))
@@ -111,7 +150,7 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
     """A saved web page as a parsed document (main content only)."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(data, include_comments=False, include_tables=True, include_images=False,
+    doc = trafilatura.bare_extraction(_unwrap_definition_paragraphs(data), include_comments=False, include_tables=True, include_images=False,
                                       include_links=False, include_formatting=False, with_metadata=True,
                                       deduplicate=False, as_dict=False)
     if doc is None or doc.body is None:
