@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sys
 from typing import TYPE_CHECKING
@@ -13,14 +14,16 @@ if TYPE_CHECKING:
 
 from .options import TOP_K, common_options, open_engine, text_style
 from .render import render_answer
-from .terminal import json_text, visible
+from .terminal import json_text, visible, without_escapes
 
 EXAMPLE_QUESTION = "what did the US say about Tomahawk missiles?"
 
 
 def _print_answer(engine: Engine, question: str, top_k: int | None, as_json: bool,
                   context: tuple[str, ...] = (), style: tuple[bool, int] = (False, 100)) -> None:
-    answer = engine.ask(question, top_k=top_k, context=context or None)
+    context = tuple(without_escapes(c) for c in context)
+    answer = engine.ask(without_escapes(question), top_k=top_k, context=context or None)
+    answer = dataclasses.replace(answer, question=question)  # JSON keeps the question as typed (escaped)
     if as_json:
         click.echo(json_text(answer.to_json()))
     else:

@@ -15,7 +15,7 @@ from ..followup import SMALL_TALK_REPLY
 from .history import ChatHistory
 from .options import TOP_K, common_options, open_engine, text_style
 from .render import render_answer
-from .terminal import visible
+from .terminal import visible, without_escapes
 
 
 QUIT = (":quit", ":q", ":exit")
@@ -51,6 +51,7 @@ class Conversation:
             return f"A follow-up will also use (most recent first):\n{listed}"
         if is_small_talk(line):
             return SMALL_TALK_REPLY if self.questions else "Ask me a question about the documents."
+        line = without_escapes(line)
         answer = engine.ask(line, top_k=top_k, context=self.questions)
         self.questions.append(line)
         return render_answer(answer, color=color, width=width)

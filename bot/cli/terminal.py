@@ -23,6 +23,10 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029
                      "\ud800-\udfff]")
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
+# Terminal escape sequences: CSI (colours, cursor), OSC (titles, links; ends with BEL or ESC \\), other ESC pairs.
+_ESCAPE_SEQUENCE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+                              r"|\x1b[@-_]?")
+
 COLOR_CHOICES = ("auto", "always", "never")
 DEFAULT_WIDTH = 100
 MIN_WIDTH = 20
@@ -38,6 +42,11 @@ def _escape(match: re.Match) -> str:
 def visible(text: str) -> str:
     """``text`` with every control, bidi and undecodable character shown as a visible escape."""
     return _UNSAFE.sub(_escape, text)
+
+
+def without_escapes(question: str) -> str:
+    """A question pasted from coloured output, without its escape sequences (``31m`` is not a word to search)."""
+    return _ESCAPE_SEQUENCE.sub("", question)
 
 
 def json_text(obj) -> str:
