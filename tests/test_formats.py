@@ -220,8 +220,10 @@ def test_html_definition_list_keeps_its_terms_and_headings_when_definitions_hold
     page = ("<html><head><title>Users and Groups</title></head><body><h1>Users and Groups</h1>" + prose +
             "<h2>Static ids</h2><dl><dt>mail</dt><dd><p>Mailboxes in /var/mail are owned and writable by this "
             "group, as policy explains.</p></dd><dt>news</dt><dd><p>Various news servers run as this user.</p>"
-            "<p>They need their spool files.</p></dd></dl>" + prose + "</body></html>").encode()
+            "<p>They need their spool files.</p></dd><dt>ftp</dt><dd><p>Der Überblick für Benutzer.</p></dd></dl>"
+            + prose + "</body></html>").encode()  # UTF-8 with no declared charset
     blocks = html.read(page, CorpusSettings()).blocks
     mail = next(b for b in blocks if "Mailboxes in /var/mail" in b.text)
     assert "mail: Mailboxes in /var/mail" in mail.text and mail.section == ("Static ids",)
     assert any("news: Various news servers run as this user. They need their spool files." in b.text for b in blocks)
+    assert any("ftp: Der Überblick für Benutzer." in b.text for b in blocks)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..settings import CorpusSettings
 from .dates import metadata_date, parse_date
+from .encoding import decode
 from .markdown import table_rows
 from .model import Block, ParsedDocument, Skip, clean, finish
 from .text import list_blocks
@@ -36,7 +37,7 @@ def _definitions(dl) -> list[str]:
     return entries + [term] if term else entries
 
 
-def _unwrap_definition_paragraphs(data: bytes) -> bytes:
+def _unwrap_definition_paragraphs(data: bytes) -> bytes | str:
     """The page with ``<dd><p>…</p></dd>`` flattened to ``<dd>…</dd>``: trafilatura drops a definition list
     whose definitions hold paragraphs, terms and nearby headings with it (DocBook and texinfo pages)."""
     if b"<dd" not in data.lower():
@@ -44,9 +45,9 @@ def _unwrap_definition_paragraphs(data: bytes) -> bytes:
     import lxml.html
     from lxml import etree
 
-    try:
-        root = lxml.html.fromstring(data)
-    except (ValueError, etree.ParserError):
+    try:  # decoded here: lxml alone reads undeclared UTF-8 bytes as Latin-1
+        root = lxml.html.fromstring(decode(data))
+    except (Skip, ValueError, etree.ParserError):
         return data
     paragraphs = root.xpath("//dd/p")
     if not paragraphs:
@@ -54,7 +55,7 @@ def _unwrap_definition_paragraphs(data: bytes) -> bytes:
     for p in paragraphs:
         p.tail = " " + (p.tail or "")
         p.drop_tag()
-    return lxml.html.tostring(root, encoding="utf-8", include_meta_content_type=True)
+    return lxml.html.tostring(root, encoding="unicode")
 
 
 class _Body:
