@@ -45,12 +45,16 @@ def index(ctx: click.Context, force: bool, verify: bool, as_json: bool) -> int |
             for problem in problems:
                 click.echo(f"citebot: damaged: {visible(problem)}", err=True)
             engine.repair()
+        if as_json:
+            click.echo(json_text({"verified": not problems, "problems": list(problems), "rebuilt": bool(problems),
+                                  "documents": engine.stats.documents, "paragraphs": engine.stats.paragraphs}))
+        elif problems:
             click.echo(f"index was damaged and has been rebuilt: {engine.stats.documents} documents, "
                        f"{engine.stats.paragraphs} paragraphs")
-            return 1
-        click.echo(f"index verified: {engine.stats.documents} documents, {engine.stats.paragraphs} paragraphs; "
-                   "every checksum and value is sound")
-        return 0
+        else:
+            click.echo(f"index verified: {engine.stats.documents} documents, {engine.stats.paragraphs} paragraphs; "
+                       "every checksum and value is sound")
+        return 1 if problems else 0
     s = engine.stats
     seconds = time.perf_counter() - started
     if as_json:
