@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import formats
 from .analysis import Analyzer
 from .answer import build_answer
 from .conversation import build_query, recent
@@ -60,6 +61,7 @@ def corpus_fingerprint(corpus_dir: Path, settings: Settings, analyzer: Analyzer,
     scanned = scan_corpus(corpus_dir, settings.corpus) if scanned is None else scanned
     payload = {
         "format": FORMAT_VERSION,
+        "readers": formats.READERS_VERSION,
         "analyzer": analyzer.fingerprint(),
         "corpus": asdict(settings.corpus),
         "bm25": asdict(settings.bm25),

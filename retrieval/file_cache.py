@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import formats
+
 log = logging.getLogger(__name__)
 
 CACHE_FORMAT = 2  # 2: format, sections, pages, kinds, dropped
@@ -63,7 +65,8 @@ class FileResult:
 
 def config_hash(analyzer_fingerprint: str, corpus_settings) -> str:
     """Everything besides the file's bytes that shapes an entry."""
-    payload = {"format": CACHE_FORMAT, "analyzer": analyzer_fingerprint, "corpus": asdict(corpus_settings)}
+    payload = {"format": CACHE_FORMAT, "readers": formats.READERS_VERSION, "analyzer": analyzer_fingerprint,
+               "corpus": asdict(corpus_settings)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval import Engine
+from retrieval import Engine, formats
 from retrieval.settings import AnalyzerSettings, Settings
 
 ARRAYS = ("ptr", "post_para", "post_tf", "df", "idf", "para_len")
@@ -135,6 +135,14 @@ def test_analyzer_change_does_not_reuse_cached_terms(corpus, tmp_path):
     assert engine.stats.rebuilt and engine.stats.parsed == 8
     assert "offici" not in engine.index.term_ids
     assert_same_index(engine, fresh(corpus, tmp_path, settings))
+
+
+def test_a_reader_fix_reparses_files_the_older_reader_parsed(corpus, tmp_path, monkeypatch):
+    index = tmp_path / "index"
+    Engine.open(corpus, index)
+    monkeypatch.setattr("retrieval.formats.READERS_VERSION", formats.READERS_VERSION + 1)
+    engine = Engine.open(corpus, index)  # unchanged files, fresh-looking index: still rebuilt and re-read
+    assert engine.stats.rebuilt and engine.stats.parsed == 8 and engine.stats.reused == 0
 
 
 def test_unused_cache_entries_are_removed(corpus, tmp_path):

@@ -12,7 +12,11 @@ from collections.abc import Callable
 from ..settings import CorpusSettings
 from .model import Block, ParsedDocument, Skip
 
-__all__ = ["Block", "FORMATS", "ParsedDocument", "Skip", "format_of", "read_document"]
+__all__ = ["Block", "FORMATS", "READERS_VERSION", "ParsedDocument", "Skip", "format_of", "read_document"]
+
+# Bump whenever a reader gives different output for the same bytes: indexes and per-file cache
+# entries made by older readers are then rebuilt instead of keeping the old parse.
+READERS_VERSION = 2
 
 # extension -> (format name, module with a ``read(data, settings)`` function)
 FORMATS: dict[str, tuple[str, str]] = {
