@@ -92,32 +92,33 @@ def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int,
     weights = {t: term_weight(0 if i is None else df_of(i), n) for t, i in ids.items()}
     query = [ids[t] for t in analyzed if ids[t] is not None]
     terms = tuple(ids)
-    hits: list[Hit] = []
+    hits: tuple[Hit, ...] = ()
     best_terms: frozenset[int] = frozenset()
     if query:
         # Score descending, then paragraph id; only the query terms' postings are touched.
         pids, scores, best_terms = index.compiled.top(query, limit)
-        documents, doc_of, number_of = index.documents, index.para_doc.item, index.para_num.item
-        for pid, score in zip(pids, scores):
-            d = doc_of(pid)
-            hits.append(Hit(d, pid, documents[d].source, number_of(pid), score))
+        hits = _hits(index, pids, scores)
     matched = {t for t, i in ids.items() if i is not None and i in best_terms}
     decision: Decision = decide(words, weights, ids, matched, hits, settings)
-    return SearchResult(terms, weights, tuple(hits), decision.share, decision.reason is None,
+    return SearchResult(terms, weights, hits, decision.share, decision.reason is None,
                         decision.reason, corrections, decision.explanation)
 
 
+def _hits(index: StoredIndex, pids: list[int], scores: list[float]) -> tuple[Hit, ...]:
+    documents, doc_of, number_of = index.documents, index.para_doc.item, index.para_num.item
+    return tuple(Hit(d, pid, documents[d].source, number_of(pid), score)
+                 for pid, score in zip(pids, scores) for d in (doc_of(pid),))
+
+
 def search_weighted(index: StoredIndex, weights: Mapping[str, float], limit: int,
-                    settings: AnswerSettings | float | None = None) -> SearchResult:
+                    settings: AnswerSettings | None = None) -> SearchResult:
     """Rank paragraphs for analysed terms with query weights (a follow-up and its context).
 
     Each paragraph scores the sum of weight x BM25 score per term; the gate's
-    matched share weighs every term's information by its query weight too
-    (``settings.min_matched_share``, or a share given directly).
+    matched share (``settings.min_matched_share``) weighs every term's information
+    by its query weight too.
     """
-    if settings is None:
-        settings = AnswerSettings()
-    min_share = settings if isinstance(settings, float) else settings.min_matched_share
+    min_share = (settings or AnswerSettings()).min_matched_share
     term_ids, df_of, n = index.term_ids, index.compiled.df.item, index.n_paragraphs
     ids = {t: term_ids.get(t) for t in weights if weights[t] > 0}
     info = {t: term_weight(0 if i is None else df_of(i), n) * weights[t] for t, i in ids.items()}
@@ -127,9 +128,7 @@ def search_weighted(index: StoredIndex, weights: Mapping[str, float], limit: int
         return SearchResult(terms, info, (), 0.0, False, "no_match")
     pids, scores, best_terms = index.compiled.top(query, limit, {ids[t]: weights[t] for t in ids
                                                                   if ids[t] is not None})
-    documents, doc_of, number_of = index.documents, index.para_doc.item, index.para_num.item
-    hits = tuple(Hit(doc_of(pid), pid, documents[doc_of(pid)].source, number_of(pid), score)
-                 for pid, score in zip(pids, scores))
+    hits = _hits(index, pids, scores)
     total = sum(info.values())
     share = sum(w for t, w in info.items() if ids[t] in best_terms) / total if total > 0 else 0.0
     answered = bool(hits) and share >= min_share and scores[0] > 0
