@@ -163,6 +163,16 @@ async def test_deleting_a_message_answered_through_ask_citebot_deletes_the_answe
     assert bot.errors == [] and server.unhandled == []
 
 
+
+async def edit_to_tomahawk(server, question, answer_id):
+    """Edit the question into the Tomahawk question; the PATCH of its answer message."""
+    await server.edit_message(question, f"<@{server.world.bot_user_id}> {US_TOMAHAWK}")
+    (edit,) = await server.wait_until(
+        lambda: [r for r in server.ok("PATCH " + MESSAGE) if r.params["message_id"] == str(answer_id)], 10,
+        "the edited answer")
+    return edit
+
+
 async def test_editing_the_question_edits_the_answer(discord_server, e2e_engine, state_dir):
     server = discord_server
     alice = uid(server.add_user("alice"))
@@ -170,10 +180,7 @@ async def test_editing_the_question_edits_the_answer(discord_server, e2e_engine,
         question = await server.send_mention(alice, "what did Putin say about Crimea?")
         answer = await answer_to(server, question)
         answer_id = message_id_of(answer)
-        await server.edit_message(question, f"<@{server.world.bot_user_id}> {US_TOMAHAWK}")
-        (edit,) = await server.wait_until(
-            lambda: [r for r in server.ok("PATCH " + MESSAGE) if r.params["message_id"] == str(answer_id)], 10,
-            "the edited answer")
+        edit = await edit_to_tomahawk(server, question, answer_id)
         await server.quiet()
         bot.assert_alive()
     assert edit.json["embeds"][0]["title"] == US_TOMAHAWK
@@ -253,10 +260,7 @@ async def test_editing_a_question_answered_before_a_restart_edits_the_answer(dis
         answer_id = message_id_of(await answer_to(server, question))
         await server.quiet()
     async with serving(server, e2e_engine, state_dir) as bot:  # a new process: nothing in memory
-        await server.edit_message(question, f"<@{server.world.bot_user_id}> {US_TOMAHAWK}")
-        (edit,) = await server.wait_until(
-            lambda: [r for r in server.ok("PATCH " + MESSAGE) if r.params["message_id"] == str(answer_id)], 10,
-            "the edited answer")
+        edit = await edit_to_tomahawk(server, question, answer_id)
         await server.quiet()
         bot.assert_alive()
     assert edit.json["embeds"][0]["title"] == US_TOMAHAWK
