@@ -87,17 +87,14 @@ def _term_vector(index: StoredIndex, analyzer: Analyzer, text: str) -> dict[str,
 
 
 _WEIGHT_MEMO = 200_000  # terms whose weight is kept per index (one log each otherwise)
-_weight_tables: dict[int, tuple[StoredIndex, dict[str, float]]] = {}
 
 
 def _weight_table(index: StoredIndex) -> dict[str, float]:
-    """term -> weight memo for ``index`` (kept for the one or two indexes a process serves)."""
-    entry = _weight_tables.get(id(index))
-    if entry is None or entry[0] is not index:
-        if len(_weight_tables) >= 4:
-            _weight_tables.clear()
-        entry = _weight_tables[id(index)] = (index, {})
-    return entry[1]
+    """term -> weight memo, kept with the index (it dies with it: no process-wide table)."""
+    table = getattr(index, "_term_weights", None)
+    if table is None:
+        table = index._term_weights = {}
+    return table
 
 
 def merge_duplicates(index: StoredIndex, analyzer: Analyzer, hits: tuple[Hit, ...], wanted: int,
