@@ -231,7 +231,8 @@ async def test_when_discord_refuses_the_thread_the_answer_is_inline(engine):
     set_permissions(message.channel, create_public_threads=True, send_messages_in_threads=True)
     message.create_thread.side_effect = discord.Forbidden(_response(403), "Missing Permissions")
     await client.on_message(message)
-    sent_kwargs(message.channel.send)
+    inline = sent_kwargs(message.channel.send)  # exactly one send, in the channel itself
+    assert inline["embed"].title == US_TOMAHAWK
 
 
 def test_thread_names_fit_discords_limit():
