@@ -7,7 +7,8 @@ other queries (seeded). nDCG@10 is computed for q alone and for q asked as a
 follow-up of p (the documents rank by their best paragraph, as ``citebot eval``
 ranks them): a self-contained question should not be hurt by unrelated context.
 It also reports how often the context was used (the question looked elliptical
-or its own terms left information uncovered) and the median time of
+or its own terms left information uncovered), how many questions are answered
+(not refused) alone and as follow-ups, and the median time of
 ``Engine.search`` alone vs with context.
 """
 
@@ -49,7 +50,7 @@ def main() -> None:
     rng = random.Random(12)
     qids = sorted(dataset.qrels)
     alone = with_context = 0.0
-    used = hurt = helped = 0
+    used = hurt = helped = answered_alone = answered_followed = 0
     t_alone: list[float] = []
     t_context: list[float] = []
     for qid in qids:
@@ -65,6 +66,8 @@ def main() -> None:
         b = ndcg_at_k(_ranking(followed, sources), dataset.qrels[qid], 10)
         alone, with_context = alone + a, with_context + b
         used += bool(follow_up and follow_up.used)
+        answered_alone += result.answered
+        answered_followed += followed.answered
         hurt += b < a - 1e-9
         helped += b > a + 1e-9
     n = len(qids)
@@ -73,6 +76,7 @@ def main() -> None:
         "paragraphs": engine.stats.paragraphs,
         "ndcg@10 alone": round(alone / n, 4), "ndcg@10 after an unrelated question": round(with_context / n, 4),
         "context used": used, "queries hurt": hurt, "queries helped": helped,
+        "answered alone": answered_alone, "answered as follow-ups": answered_followed,
         "search ms median alone": round(statistics.median(t_alone), 3),
         "search ms median follow-up": round(statistics.median(t_context), 3),
         "cpu": platform.processor() or platform.machine(), "python": platform.python_version(),

@@ -10,6 +10,17 @@
   word weighs ``unknown_word_weight`` of the largest weight, since it may be a
   word the corpus just phrases differently) or too little of its *distinctive*
   terms (names, numbers, codes and rare words: ``min_distinctive_share``).
+
+A follow-up (a question with conversation context) is decided the same way on
+its weighted query: each term's information is multiplied by its query weight
+(1 for the question's own terms, less for the context's), the context's names
+and codes count as distinctive, and a vague follow-up ("and then?") is vague
+only when the context adds no content either. Only the question's *own*
+unknown names refuse outright: an earlier question's unknown name just weighs
+in the shares with its context weight. The context may fill in what a
+follow-up leaves out, not replace what it asks: the best paragraph must also
+hold ``min_matched_share`` of the follow-up's own content words' information
+("and rsync?" after a question the corpus answers is still ``no_match``).
 """
 
 from __future__ import annotations
@@ -62,13 +73,19 @@ def is_vague(words: Sequence[QuestionWord]) -> bool:
 
 
 def decide(words: Sequence[QuestionWord], weights: dict[str, float], ids: dict[str, int | None],
-           matched: set[str], hits: Sequence[Hit], settings: AnswerSettings) -> Decision:
-    """Answer or not, with the evidence (see the module docstring)."""
-    if is_vague(words):
+           matched: set[str], hits: Sequence[Hit], settings: AnswerSettings,
+           context_words: Sequence[QuestionWord] = ()) -> Decision:
+    """Answer or not, with the evidence (see the module docstring).
+
+    ``weights`` is each query term's information (times its query weight for a
+    follow-up); ``context_words`` are the words of the earlier questions whose
+    terms are in the query (empty for a question on its own).
+    """
+    if is_vague(words) and is_vague(context_words):
         return Decision("too_vague", 0.0, {"vague": True})
     # (A word inside a multi-word alias, "United" in "United States", is not a term of its own.)
     unknown_names = sorted({w.text for w in words if w.name_like and w.term in ids and ids[w.term] is None})
-    name_terms = {w.term for w in words if w.name_like and w.term is not None}
+    name_terms = {w.term for w in (*words, *context_words) if w.name_like and w.term in weights}
     top = max(weights.values(), default=0.0)
     total = got = 0.0
     rare_total = rare_got = 0.0
@@ -84,15 +101,35 @@ def decide(words: Sequence[QuestionWord], weights: dict[str, float], ids: dict[s
             rare_got += weight if term in matched else 0.0
     share = got / total if total else 0.0
     distinctive = rare_got / rare_total if rare_total else 1.0
+    own_share = _own_share(words, weights, ids, matched, settings) if context_words else 1.0
     explanation = {
         "share": round(share, 4), "distinctive_share": round(distinctive, 4), "unknown_names": unknown_names,
         "unknown": sorted(t for t in weights if ids.get(t) is None),
         "top_score": round(hits[0].score, 4) if hits else 0.0,
     }
+    if context_words:
+        explanation["own_share"] = round(own_share, 4)
     if not hits or hits[0].score <= 0:
         return Decision("no_match", share, explanation)
     if unknown_names and settings.refuse_unknown_names:
         return Decision("no_match", share, explanation)
     if share < settings.min_matched_share or distinctive < settings.min_distinctive_share:
         return Decision("no_match", share, explanation)
+    if own_share < settings.min_matched_share:
+        return Decision("no_match", share, explanation)
     return Decision(None, share, explanation)
+
+
+def _own_share(words: Sequence[QuestionWord], weights: dict[str, float], ids: dict[str, int | None],
+               matched: set[str], settings: AnswerSettings) -> float:
+    """Share of a follow-up's own content words' information in the best paragraph (1 when it has none)."""
+    own = {w.term for w in words if w.term in weights and w.text.lower() not in VAGUE_WORDS}
+    names = {w.term for w in words if w.name_like}
+    total = got = 0.0
+    for term in own:
+        weight = weights[term]
+        if ids.get(term) is None and term not in names:
+            weight *= settings.unknown_word_weight
+        total += weight
+        got += weight if term in matched else 0.0
+    return got / total if total else 1.0

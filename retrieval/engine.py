@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING
 from . import formats
 from .analysis import Analyzer
 from .answer import build_answer
-from .conversation import build_query, recent
 from .corpus import ScannedFile, SkippedFile, no_documents, scan_corpus, scan_folder
 from .errors import CorpusError, IndexCorrupt, IndexUnwritable
 from .locking import build_lock
 from .models import Answer, FollowUp
-from .search import SearchResult, search, search_weighted
+from .search import SearchResult, search_followup
 from .settings import Settings
 from .store import FORMAT_VERSION, DocumentInfo, StoredIndex, current_build, load, read_meta, verify
 
@@ -186,17 +185,7 @@ class Engine:
     def search(self, question: str, limit: int, context: Sequence[str] | None = None
                ) -> tuple[SearchResult, FollowUp | None]:
         """The ranked paragraphs for ``question`` (a follow-up of ``context``) and how context was used."""
-        settings = self.settings.answer
-        result = search(self.index, self.analyzer, question, limit, settings)
-        previous = recent(context or ())
-        if not previous:
-            return result, None
-        query = build_query(question, result.terms, previous, [self.analyzer.terms(q) for q in previous],
-                            result.matched_share)
-        if query.previous:
-            result = replace(search_weighted(self.index, query.weights, limit, settings),
-                             corrections=result.corrections)
-        return result, FollowUp(previous, query.previous, tuple(query.weights.items()))
+        return search_followup(self.index, self.analyzer, question, limit, self.settings.answer, context or ())
 
     def verify(self) -> list[str]:
         """Check every byte and value of the loaded index; the problems found (empty when sound)."""

@@ -6,6 +6,9 @@
    actually contains: a question with no content words is ``too_vague``; an
    unknown name or code, or a best paragraph that misses too much of the
    question's information, is ``no_match``.
+4. A follow-up (:func:`search_followup`) adds its conversation's earlier terms
+   with smaller weights (:mod:`retrieval.conversation`) and goes through the
+   same decision on the weighted query.
 
 Every distinct question term carries an information weight (a positive idf,
 ``log(1 + (N - df + 0.5) / (df + 0.5))``; df = 0 for a term the corpus never uses).
@@ -14,12 +17,13 @@ Every distinct question term carries an information weight (a positive idf,
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from .analysis import Analyzer
+from .conversation import build_query, is_small_talk, recent
 from .decision import Decision, QuestionWord, decide, question_words
-from .models import Hit
+from .models import FollowUp, Hit
 from .settings import AnswerSettings
 from .spelling import Speller
 from .store import StoredIndex
@@ -78,14 +82,23 @@ def correct_question(index: StoredIndex, analyzer: Analyzer,
     return corrected, question_words(analyzer, corrected), tuple(corrections)
 
 
+def _read_question(index: StoredIndex, analyzer: Analyzer, question: str, settings: AnswerSettings
+                   ) -> tuple[str, list[QuestionWord], tuple[dict[str, str], ...]]:
+    """The question as searched (typos corrected when configured), its words and the corrections."""
+    if settings.correct_typos:
+        return correct_question(index, analyzer, question)
+    return question, question_words(analyzer, question), ()
+
+
 def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int,
            settings: AnswerSettings | None = None) -> SearchResult:
     """Rank paragraphs for ``question`` and decide whether the corpus answers it."""
-    settings = settings or AnswerSettings()
-    if settings.correct_typos:
-        question, words, corrections = correct_question(index, analyzer, question)
-    else:
-        words, corrections = question_words(analyzer, question), ()
+    return _search(index, analyzer, question, limit, settings or AnswerSettings())[0]
+
+
+def _search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int,
+            settings: AnswerSettings) -> tuple[SearchResult, list[QuestionWord]]:
+    question, words, corrections = _read_question(index, analyzer, question, settings)
     analyzed = analyzer.terms(question)
     term_ids, df_of, n = index.term_ids, index.compiled.df.item, index.n_paragraphs
     ids = {t: term_ids.get(t) for t in analyzed}  # distinct terms, in question order
@@ -101,7 +114,7 @@ def search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int,
     matched = {t for t, i in ids.items() if i is not None and i in best_terms}
     decision: Decision = decide(words, weights, ids, matched, hits, settings)
     return SearchResult(terms, weights, hits, decision.share, decision.reason is None,
-                        decision.reason, corrections, decision.explanation)
+                        decision.reason, corrections, decision.explanation), words
 
 
 def _hits(index: StoredIndex, pids: list[int], scores: list[float]) -> tuple[Hit, ...]:
@@ -111,25 +124,55 @@ def _hits(index: StoredIndex, pids: list[int], scores: list[float]) -> tuple[Hit
 
 
 def search_weighted(index: StoredIndex, weights: Mapping[str, float], limit: int,
-                    settings: AnswerSettings | None = None) -> SearchResult:
-    """Rank paragraphs for analysed terms with query weights (a follow-up and its context).
+                    settings: AnswerSettings | None = None, words: Sequence[QuestionWord] = (),
+                    context_words: Sequence[QuestionWord] = ()) -> SearchResult:
+    """Rank paragraphs for analysed terms with query weights (a follow-up and its context), and decide.
 
-    Each paragraph scores the sum of weight x BM25 score per term; the gate's
-    matched share (``settings.min_matched_share``) weighs every term's information
-    by its query weight too.
+    Each paragraph scores the sum of weight x BM25 score per term. The decision
+    is :func:`retrieval.decision.decide` on the question's own ``words`` and the
+    used earlier questions' ``context_words``, every term's information
+    multiplied by its query weight.
     """
-    min_share = (settings or AnswerSettings()).min_matched_share
+    settings = settings or AnswerSettings()
     term_ids, df_of, n = index.term_ids, index.compiled.df.item, index.n_paragraphs
     ids = {t: term_ids.get(t) for t in weights if weights[t] > 0}
     info = {t: term_weight(0 if i is None else df_of(i), n) * weights[t] for t, i in ids.items()}
     query = [i for i in ids.values() if i is not None]
-    terms = tuple(ids)
-    if not query:
-        return SearchResult(terms, info, (), 0.0, False, "no_match")
-    pids, scores, best_terms = index.compiled.top(query, limit, {ids[t]: weights[t] for t in ids
-                                                                  if ids[t] is not None})
-    hits = _hits(index, pids, scores)
-    total = sum(info.values())
-    share = sum(w for t, w in info.items() if ids[t] in best_terms) / total if total > 0 else 0.0
-    answered = bool(hits) and share >= min_share and scores[0] > 0
-    return SearchResult(terms, info, hits, share, answered, None if answered else "no_match")
+    hits: tuple[Hit, ...] = ()
+    best_terms: frozenset[int] = frozenset()
+    if query:
+        pids, scores, best_terms = index.compiled.top(query, limit, {ids[t]: weights[t] for t in ids
+                                                                      if ids[t] is not None})
+        hits = _hits(index, pids, scores)
+    matched = {t for t, i in ids.items() if i is not None and i in best_terms}
+    decision = decide(words, info, ids, matched, hits, settings, context_words)
+    return SearchResult(tuple(ids), info, hits, decision.share, decision.reason is None, decision.reason,
+                        explanation=decision.explanation)
+
+
+def search_followup(index: StoredIndex, analyzer: Analyzer, question: str, limit: int,
+                    settings: AnswerSettings | None = None, context: Sequence[str] = ()
+                    ) -> tuple[SearchResult, FollowUp | None]:
+    """Search ``question`` as a follow-up of ``context`` (earlier questions, oldest first).
+
+    The question is searched alone first; :func:`retrieval.conversation.build_query`
+    then decides how much of the last earlier questions' terms to add (their typos
+    corrected too), and the weighted query is ranked and decided like any question.
+    Small talk ("thanks!") never pulls in the context.
+    """
+    settings = settings or AnswerSettings()
+    result, own_words = _search(index, analyzer, question, limit, settings)
+    previous = recent(context)
+    if not previous:
+        return result, None
+    if is_small_talk(question):
+        return result, FollowUp(previous, (), tuple(dict.fromkeys(result.terms, 1.0).items()))
+    earlier = [_read_question(index, analyzer, q, settings)[:2] for q in previous]
+    query = build_query(question, result.terms, previous, [analyzer.terms(q) for q, _ in earlier],
+                        result.matched_share)
+    if query.previous:
+        used = set(query.previous)
+        context_words = [w for q, (_, words) in zip(previous, earlier) if q in used for w in words]
+        result = replace(search_weighted(index, query.weights, limit, settings, own_words, context_words),
+                         corrections=result.corrections)
+    return result, FollowUp(previous, query.previous, tuple(query.weights.items()))

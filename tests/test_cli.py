@@ -261,3 +261,10 @@ def test_ask_with_context_is_a_follow_up_and_json_shows_terms_and_weights(run):
     assert {"term": "tomahawk", "weight": 0.5} in data["context"]["terms"]
     code, out, _ = run("ask", "and NATO?", "-c", "what did the US say about Tomahawk missiles")
     assert code == 0 and out.startswith('following up on: "what did the US say about Tomahawk missiles"')
+
+
+def test_a_follow_up_about_something_the_corpus_lacks_is_refused_with_no_match(run):
+    code, out, _ = run("ask", "and Kubernetes?", "--context", "what did the US say about Tomahawk missiles", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["answer"] is None and data["citations"] == [] and data["reason"] == "no_match"
+    assert data["context"]["used"] == ["what did the US say about Tomahawk missiles"]

@@ -129,3 +129,43 @@ def test_chat_conversation_follows_up_and_starts_over(seeds_engine):
     assert "New conversation" in chat.respond(seeds_engine, ":new", None, False)
     assert chat.questions == []
     assert "following up on" not in chat.respond(seeds_engine, "and NATO?", None, False)
+
+
+# --- follow-ups go through the same answer/no-answer decision ---------------------------------------
+
+@pytest.mark.parametrize("follow_up", ["and Kubernetes?", "what about Zelensky?", "and rsync --delete?"])
+def test_a_follow_up_about_something_the_corpus_lacks_is_refused(seeds_engine, follow_up):
+    answer = seeds_engine.ask(follow_up, context=[US_TOMAHAWK])
+    # The context alone would find the Tomahawk paragraph; the new subject is not in the corpus.
+    assert not answer.answered and answer.reason == "no_match" and answer.citations == ()
+    assert answer.context.used == (US_TOMAHAWK,)
+
+
+@pytest.mark.parametrize("follow_up", ["and then?", "what else?", "and what is the default?"])
+def test_a_vague_follow_up_still_uses_the_context(seeds_engine, follow_up):
+    assert seeds_engine.ask(follow_up).reason == "too_vague"  # alone: nothing to search for
+    answer = seeds_engine.ask(follow_up, context=[US_TOMAHAWK])
+    assert answer.answered and answer.reason is None
+    assert cited(answer)[0] == cited(seeds_engine.ask(US_TOMAHAWK))[0]
+    assert answer.context.used == (US_TOMAHAWK,)
+
+
+def test_small_talk_in_a_conversation_is_too_vague_not_answered_from_the_context(seeds_engine):
+    answer = seeds_engine.ask("thanks!", context=[US_TOMAHAWK])
+    assert answer.reason == "too_vague" and answer.citations == () and answer.context.used == ()
+
+
+def test_context_does_not_let_through_a_follow_up_whose_own_subject_is_missing(seeds_engine):
+    question = "what did they say about the backups?"  # "they" leans on the context; backups are not in the corpus
+    assert seeds_engine.ask(question).reason == "no_match"
+    answer = seeds_engine.ask(question, context=[US_TOMAHAWK])
+    assert answer.reason == "no_match" and answer.context.used == (US_TOMAHAWK,)
+
+
+def test_a_typo_in_an_earlier_question_is_corrected_in_the_context(seeds_engine):
+    answer = seeds_engine.ask("and NATO?", context=["what did the US say about Tomahawk missles"])
+    terms = dict(answer.context.terms)
+    assert terms["missil"] == 0.5 and "missl" not in terms
+    assert cited(answer)[0] == TRANSPARENCY_PARAGRAPH
+    assert answer.corrections == ()  # only the question's own corrections are reported
+
