@@ -9,12 +9,25 @@ elements) becomes blocks; headings become section paths.
 
 from __future__ import annotations
 
+import re
+
 from ..settings import CorpusSettings
 from .dates import metadata_date, parse_date
 from .encoding import decode
 from .markdown import table_rows
 from .model import Block, ParsedDocument, Skip, clean, finish
 from .text import list_blocks
+
+
+# A manual's navigation line (texinfo, info): "Next: Structures, Previous: Types, Up: Using libffi [Index]".
+# Two or more labels, so a real sentence such as "Next: restart the worker." is never taken for one.
+_NAVIGATION = re.compile(r"(?:(?:Next|Previous|Prev|Up)\s*:\s*[^:\[\]]{1,120}?[,;]?\s*){2,}(?:\[[^\[\]]{1,20}\]\s*)*")
+_PERMALINK = "#¶§ "  # anchors after a heading or term ("Node-API#", "ffi_type_void ¶")
+
+
+def is_navigation(text: str) -> bool:
+    """True for a page's navigation line (texinfo's "Next: …, Previous: …, Up: … [Contents][Index]")."""
+    return len(text) <= 400 and _NAVIGATION.fullmatch(clean(text)) is not None
 
 
 def _text(element) -> str:
@@ -63,6 +76,7 @@ class _Body:
         self.title = title
         self.sections: list[tuple[int, str]] = []
         self.blocks: list[Block] = []
+        self.headings = 0  # section headings kept (the page's own title is not one)
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -92,7 +106,7 @@ class _Body:
                 self.blocks.append(Block(_text(el), self.path))
 
     def heading(self, el) -> None:
-        text = _text(el).rstrip("#¶§ ").strip()  # permalink anchors ("Node-API#", "Usage¶")
+        text = _text(el).rstrip(_PERMALINK).strip()  # permalink anchors ("Node-API#", "Usage¶")
         rend = el.get("rend") or "h2"
         level = int(rend[1]) if len(rend) == 2 and rend[1].isdigit() else 2
         if not text or (not self.blocks and not self.sections and text == self.title):
@@ -100,6 +114,7 @@ class _Body:
         while self.sections and self.sections[-1][0] >= level:
             self.sections.pop()
         self.sections.append((level, text))
+        self.headings += 1
 
     def table(self, el) -> None:
         header: list[str] = []
@@ -129,19 +144,32 @@ def _plain_blocks(data: bytes) -> list[Block]:
         element.drop_tree()
     blocks: list[Block] = []
     sections: list[tuple[int, str]] = []
+    terms: list[str] = []  # definition-list terms waiting for their definition
     for element in root.iter(*_TEXT_TAGS):
         if any(a.tag in _TEXT_TAGS for a in element.iterancestors()):
             continue  # its text is in the enclosing element's
+        path = tuple(t for _, t in sections)
+        if terms and element.tag not in ("dt", "dd"):  # terms without a definition stay text
+            blocks.append(Block("; ".join(terms), path))
+            terms = []
         if element.tag[0] == "h" and element.tag[1:].isdigit():
-            level, text = int(element.tag[1:]), clean(element.text_content())
+            level, text = int(element.tag[1:]), clean(element.text_content()).rstrip(_PERMALINK).strip()
             while sections and sections[-1][0] >= level:
                 sections.pop()
             if text:
                 sections.append((level, text))
             continue
+        if element.tag == "dt":  # a term leads its definition ("ffi_type_void: The type void.")
+            if term := clean(element.text_content()).rstrip(_PERMALINK).strip():
+                terms.append(term)
+            continue
         kind = "code" if element.tag == "pre" else "quote" if element.tag == "blockquote" else "prose"
         text = element.text_content() if kind == "code" else clean(element.text_content())
-        blocks.append(Block(text, tuple(t for _, t in sections), kind))
+        if element.tag == "dd" and terms:
+            text, terms = f"{'; '.join(terms)}: {text}" if text else "; ".join(terms), []
+        blocks.append(Block(text, path, kind))
+    if terms:
+        blocks.append(Block("; ".join(terms), tuple(t for _, t in sections)))
     if not blocks and (text := clean(root.text_content())):
         blocks.append(Block(text))
     return blocks
@@ -155,22 +183,33 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
                                       include_links=False, include_formatting=False, with_metadata=True,
                                       deduplicate=False, as_dict=False)
     if doc is None or doc.body is None:
-        blocks = _plain_blocks(data)
+        blocks, dropped = _without_navigation(_plain_blocks(data))
         if not blocks:
             raise Skip("no text found: the page has no text")
-        return ParsedDocument("html", None, None, None, finish(blocks, settings.max_paragraph_chars))
+        return ParsedDocument("html", None, None, None, finish(blocks, settings.max_paragraph_chars), dropped)
     body = _Body(clean(doc.title) if doc.title else None)
     body.walk(doc.body)
     date = metadata_date(doc.date)
-    blocks = body.blocks
+    blocks, dropped = _without_navigation(body.blocks)
     if len(data) < 20_000:  # a short page: the extractor may keep too little of it to tell content from chrome
-        plain = _plain_blocks(data)
+        plain, plain_dropped = _without_navigation(_plain_blocks(data))
         plain_chars = sum(len(b.text) for b in plain)
-        lost = sum(len(b.text) for b in blocks) < 0.8 * plain_chars or len(blocks) * 2 < len(plain)
-        if plain_chars < 3000 and lost:
+        chars = sum(len(b.text) for b in blocks)
+        lost = chars < 0.8 * plain_chars or len(blocks) * 2 < len(plain)
+        # e.g. texinfo manual pages: the extractor drops every section heading ("2.3.2 Structures")
+        lost_headings = not body.headings and any(b.section for b in plain) and plain_chars <= 1.5 * chars
+        if plain_chars < 3000 and lost or lost_headings:
             blocks = [Block(b.text, b.section[1:] if b.section[:1] == (body.title,) else b.section, b.kind)
                       for b in plain]
+            dropped = plain_dropped
     while blocks and len(blocks[0].text.split()) <= 10 and (found := parse_date(blocks[0].text)):
         date = date or found  # a visible dateline above the text is metadata
         blocks = blocks[1:]
-    return ParsedDocument("html", body.title, date, doc.url or None, finish(blocks, settings.max_paragraph_chars))
+    return ParsedDocument("html", body.title, date, doc.url or None, finish(blocks, settings.max_paragraph_chars),
+                          dropped)
+
+
+def _without_navigation(blocks: list[Block]) -> tuple[list[Block], int]:
+    """The blocks without navigation lines, and how many were dropped (page chrome, counted)."""
+    kept = [b for b in blocks if b.kind != "prose" or not is_navigation(b.text)]
+    return kept, len(blocks) - len(kept)

@@ -1,0 +1,65 @@
+"""Readers on documents as teams keep them (found by QA passes): manuals, PDF tables, README titles."""
+
+from __future__ import annotations
+
+from retrieval import Engine
+from retrieval.formats import html
+from retrieval.settings import CorpusSettings
+
+SETTINGS = CorpusSettings()
+
+# One node of a texinfo manual (makeinfo 6.8 / 7.x markup): a navigation line above and below the text.
+TEXINFO_PAGE = """\
+<!DOCTYPE html><html><!-- Created by GNU Texinfo 6.8 --><head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+<title>Closure Example (libffi: the portable foreign function interface library)</title>
+<link href="Using-libffi.html" rel="up" title="Using libffi"></head>
+<body lang="en"><div class="section" id="Closure-Example">
+<div class="header"><p>
+Next: <a href="Thread-Safety.html" accesskey="n" rel="next">Thread Safety</a>, Previous: <a href="The-Closure-API.html"
+accesskey="p" rel="prev">The Closure API</a>, Up: <a href="Using-libffi.html" accesskey="u" rel="up">Using libffi</a>
+&nbsp; [<a href="index.html#SEC_Contents" title="Table of contents" rel="contents">Contents</a>][<a href="Index.html"
+title="Index" rel="index">Index</a>]</p></div>
+<hr><span id="Closure-Example-1"></span><h3 class="section">2.6 Closure Example</h3>
+<p>A trivial example that creates a new <code>puts</code> by binding <code>fputs</code> with <code>stdout</code>.</p>
+<div class="example"><pre class="example">closure = ffi_closure_alloc(sizeof(ffi_closure), &amp;bound_puts);
+ffi_prep_closure_loc(closure, &amp;cif, puts_binding, stdout, bound_puts);</pre></div>
+<dl class="def"><dt id="index-ffi_005fclosure_005falloc"><span class="category">Function: </span><span><em>void *</em>
+<strong>ffi_closure_alloc</strong> <em>(size_t size, void **code)</em><a href="#index-x" class="copiable-anchor">
+&para;</a></span></dt><dd><p>Allocate a closure of <var>size</var> bytes; <var>code</var> receives its address.</p></dd></dl>
+<p>Next: read the section on thread safety, Up to you whether the closure is freed.</p>
+</div>
+<div class="nav-panel"><p>
+Next: <a href="Thread-Safety.html">Thread Safety</a>, Previous: <a href="The-Closure-API.html">The Closure API</a>,
+Up: <a href="Using-libffi.html">Using libffi</a> &nbsp; [<a href="Index.html">Index</a>]</p></div>
+</body></html>
+"""
+
+
+def test_texinfo_navigation_lines_are_dropped_and_section_headings_kept():
+    doc = html.read(TEXINFO_PAGE.encode(), SETTINGS)
+    texts = [b.text for b in doc.blocks]
+    assert not any(t.startswith("Next: Thread Safety") for t in texts), texts
+    assert doc.dropped == 2  # counted as page chrome (index --json: dropped_chrome)
+    assert texts[0].startswith("A trivial example that creates a new puts")
+    assert all(b.section == ("2.6 Closure Example",) for b in doc.blocks)
+    # a definition keeps its term, without the permalink sign
+    assert any(t.startswith("Function: void * ffi_closure_alloc (size_t size, void **code): Allocate a closure")
+               for t in texts), texts
+    # a sentence that merely starts like a navigation line is content
+    assert "Next: read the section on thread safety, Up to you whether the closure is freed." in texts
+
+
+def test_a_manual_page_answers_from_its_text_not_its_navigation_line(tmp_path):
+    corpus = tmp_path / "manual"
+    corpus.mkdir()
+    (corpus / "Closure-Example.html").write_text(TEXINFO_PAGE, encoding="utf-8")
+    (corpus / "Thread-Safety.html").write_text(
+        TEXINFO_PAGE.replace("2.6 Closure Example", "2.7 Thread Safety").replace(
+            "A trivial example that creates a new", "Closures are thread safe once prepared; an example of a"),
+        encoding="utf-8")
+    answer = Engine.open(corpus, tmp_path / "idx").ask("How do I define a closure with libffi?")
+    assert answer.answered
+    top = answer.citations[0]
+    assert "Next:" not in answer.text and "Previous:" not in top.text
+    assert top.section == "2.6 Closure Example"
