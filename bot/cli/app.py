@@ -48,12 +48,31 @@ class _Commands(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def invoke(self, ctx: click.Context):
+        """Run the command; an unexpected error becomes one line (exit 1), with its traceback under --debug."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, BrokenPipeError):
+            raise
+        except Exception as exc:  # the one place unexpected errors become one line
+            debug = bool(option_value(ctx, "debug"))  # as parsed: a question "--debug" after "--" is not the flag
+            if debug:
+                traceback.print_exc()
+            raise UnexpectedError(f"{type(exc).__name__}: {exc}" + ("" if debug else " (use --debug for details)")) \
+                from exc
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy:
             from ..discord import serve
 
             return getattr(serve, self.lazy[name])
         return super().get_command(ctx, name)
+
+
+class UnexpectedError(click.ClickException):
+    """An error no check foresaw: one line on stderr, exit 1."""
+
+    exit_code = 1
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -114,7 +133,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    debug = "--debug" in argv
     try:
         result = cli.main(args=argv, prog_name="citebot", standalone_mode=False)
         return result if isinstance(result, int) else 0
@@ -140,11 +158,8 @@ def _run(argv: list[str] | None) -> int:
         if isinstance(sys.stdout, click.utils.PacifyFlushWrapper):  # click's answer to EPIPE is exit 1
             return _reader_went_away()
         raise
-    except Exception as exc:  # the one place unexpected errors become one line
-        if debug:
-            traceback.print_exc()
-        click.echo(f"citebot: error: {visible(f'{type(exc).__name__}: {exc}')}"
-                   + ("" if debug else " (use --debug for details)"), err=True)
+    except Exception as exc:  # outside any command (while reading the command line): still one line
+        click.echo(f"citebot: error: {visible(f'{type(exc).__name__}: {exc}')}", err=True)
         return 1
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import sys
 from typing import TYPE_CHECKING
 
@@ -64,16 +65,17 @@ def ask(ctx: click.Context, question: tuple[str, ...], top_k: int | None, as_jso
     text = " ".join(question)
     if text != "-" and not text.strip():
         raise click.UsageError("the question is empty; ask something, e.g. " + repr(EXAMPLE_QUESTION))
+    if text != "-":
+        engine, _ = open_engine(ctx)
+        _print_answer(engine, text, top_k, as_json, context, text_style(ctx))
+        return
+    questions = (line.strip() for line in _stdin_lines() if line.strip())
+    first = next(questions, None)
+    if first is None:  # `citebot ask - < /dev/null`: nothing was asked, which a script should notice
+        raise click.UsageError("no question on stdin ('ask -' reads one question per line)")
     engine, _ = open_engine(ctx)
     style = text_style(ctx)
-    if text != "-":
-        _print_answer(engine, text, top_k, as_json, context, style)
-        return
-    first = True
-    for line in _stdin_lines():
-        if not line.strip():
-            continue
+    for n, question in enumerate(itertools.chain([first], questions)):
         if not as_json:  # which question each answer belongs to
-            click.echo(("" if first else "\n" + "─" * 40 + "\n\n") + f"Q: {visible(line.strip())}\n")
-        first = False
-        _print_answer(engine, line.strip(), top_k, as_json, context, style)
+            click.echo(("" if n == 0 else "\n" + "─" * 40 + "\n\n") + f"Q: {visible(question)}\n")
+        _print_answer(engine, question, top_k, as_json, context, style)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,6 +41,8 @@ def feedback(ctx: click.Context, limit: int, export: Path | None) -> None:
     from bot.discord.state import StateDB, StateError, database_path  # sqlite3 and the bot: not for --help
 
     config = load_config_from_ctx(ctx)
+    if export is not None:
+        _check_writable(export)
     path = database_path(config.discord.state_dir)
     if not path.exists():
         click.echo(f"No votes yet (no database at {path}; the bot creates it when it starts).")
@@ -70,6 +73,15 @@ def feedback(ctx: click.Context, limit: int, export: Path | None) -> None:
                     for r in rows if r.down > r.up and r.question]  # a deleted question has no text left
         _write(export, negative)
         click.echo(f"Wrote {len(negative)} question{'s' if len(negative) != 1 else ''} voted down to {export}.")
+
+
+def _check_writable(path: Path) -> None:
+    """A usage error, before anything is printed, when --export names a file in a folder that cannot take it."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise click.UsageError(f"--export: cannot write {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) and not (path.exists() and os.access(path, os.W_OK)):
+        raise click.UsageError(f"--export: cannot write {path}: no permission to write in {folder}")
 
 
 def _write(path: Path, lines: list[dict]) -> None:
