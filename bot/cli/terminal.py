@@ -17,15 +17,13 @@ import os
 import re
 from typing import IO
 
+from ..escapes import without_escapes  # noqa: F401  (part of this module's interface)
+
 # C0 controls except tab and newline, DEL, C1 controls, bidi embeddings/overrides/isolates and marks,
 # line/paragraph separators, and lone surrogates (undecodable bytes or broken input).
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
                      "\ud800-\udfff]")
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-# Terminal escape sequences: CSI (colours, cursor), OSC (titles, links; ends with BEL or ESC \\), other ESC pairs.
-_ESCAPE_SEQUENCE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
-                              r"|\x1b[@-_]?")
 
 COLOR_CHOICES = ("auto", "always", "never")
 DEFAULT_WIDTH = 100
@@ -42,11 +40,6 @@ def _escape(match: re.Match) -> str:
 def visible(text: str) -> str:
     """``text`` with every control, bidi and undecodable character shown as a visible escape."""
     return _UNSAFE.sub(_escape, text)
-
-
-def without_escapes(question: str) -> str:
-    """A question pasted from coloured output, without its escape sequences (``31m`` is not a word to search)."""
-    return _ESCAPE_SEQUENCE.sub("", question)
 
 
 def json_text(obj) -> str:

@@ -18,6 +18,7 @@ from bot.discord import render
 from bot.discord.conversations import AnsweredQuestion
 from bot.discord.policies import channel_allowed
 from bot.discord.views import say_ephemeral
+from bot.escapes import plain_question
 
 if TYPE_CHECKING:
     from bot.discord.client import CitebotClient
@@ -49,7 +50,7 @@ async def ask_about_message(client: CitebotClient, interaction: discord.Interact
     if me is not None and message.author.id == me.id:
         await say_ephemeral(interaction, "That's one of my own answers; reply to it to ask a follow-up.")
         return
-    question = " ".join((message.content or "").split())
+    question = plain_question(message.content or "")
     if not question:
         await say_ephemeral(interaction, "That message has no text I could answer.")
         return

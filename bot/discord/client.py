@@ -41,6 +41,7 @@ from bot.discord.sync import sync_commands
 from bot.discord.state import AnswerRecord, StateDB
 from bot.discord.views import NO_MENTIONS
 from bot.engine_holder import EngineHolder
+from bot.escapes import plain_question
 from bot.followup import following_up_on
 from retrieval.models import Answer
 
@@ -199,6 +200,8 @@ class CitebotClient(MessageHandling, AppCommands, discord.Client):
         """
         top_k = top_k or self.config.discord.results_per_page
         engine = self.holder.current
+        # Every entry point cleans its question; earlier questions come back from Discord's history too.
+        question, context = plain_question(question), [plain_question(c) for c in context or ()]
         log.debug("question id=%s text=%r", qid, question)
         started = time.perf_counter()
         follow_up = {"context": tuple(context)} if context else {}

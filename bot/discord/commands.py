@@ -20,6 +20,7 @@ from bot.discord.config_commands import build_config_group
 from bot.discord.messages import new_question_id
 from bot.discord.policies import channel_allowed
 from bot.discord.views import NO_MENTIONS, PagesView, apologise_after_defer, say_ephemeral
+from bot.escapes import plain_question
 
 __all__ = ["AppCommands"]
 
@@ -65,7 +66,7 @@ class AppCommands:
                     cfg.muted_channel_ids):
                 await say_ephemeral(interaction, self._where_allowed(interaction.guild, cfg))
                 return
-            question = " ".join((question or "").split())
+            question = plain_question(question or "")
             notice = self._gate(question, interaction.user.id, cfg=cfg)
             if notice:
                 await say_ephemeral(interaction, notice)

@@ -18,6 +18,7 @@ from bot.discord import render
 from bot.discord.conversations import AnsweredQuestion, forum_post_question, is_citebot_thread
 from bot.discord.permissions import ReplyPlan, plan_for_channel
 from bot.discord.policies import channel_allowed, extract_question
+from bot.escapes import plain_question
 from bot.discord.threads import open_answer_thread
 from bot.discord.views import NO_MENTIONS
 from bot.followup import SMALL_TALK_REPLY
@@ -44,7 +45,7 @@ class MessageHandling:
         cfg = self.guild_config(message.guild)
         forum_question = forum_post_question(message, cfg.forum_channel_ids)
         if forum_question is not None:
-            return " ".join(forum_question.replace(f"<@{me.id}>", " ").replace(f"<@!{me.id}>", " ").split()), "forum"
+            return plain_question(forum_question.replace(f"<@{me.id}>", " ").replace(f"<@!{me.id}>", " ")), "forum"
         prefix = cfg.prefix if cfg.message_content_intent and cfg.prefix else None
         content = message.content or ""
         command = "prefix" if prefix and content.strip().startswith(prefix) else "mention"
@@ -60,9 +61,9 @@ class MessageHandling:
             # With the intent the bot reads every message: in its threads (and forum posts) all are
             # follow-ups; elsewhere a reply is one if it replies to an answer (checked in on_message).
             if is_citebot_thread(message.channel, me.id, cfg.forum_channel_ids):
-                question, command = " ".join(content.split()), "thread"
+                question, command = plain_question(content), "thread"
             elif message.reference is not None:
-                question, command = " ".join(content.split()), "reply"
+                question, command = plain_question(content), "reply"
         if question is None:
             return None
         parent_id = getattr(message.channel, "parent_id", None)

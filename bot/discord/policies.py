@@ -17,6 +17,8 @@ from pathlib import Path
 
 from discord.app_commands import Cooldown as _Bucket
 
+from bot.escapes import plain_question
+
 SALT_FILE_NAME = "user_salt"
 
 
@@ -81,7 +83,8 @@ def extract_question(content: str, bot_id: int, *, role_ids: Iterable[int] = (),
     A message is addressed to the bot when it mentions it (``<@id>``/``<@!id>``
     or the bot's managed role ``<@&id>``), or starts with ``prefix`` (followed
     by whitespace or nothing). Mentions and the prefix are stripped, as is
-    leading punctuation such as the comma in "@citebot, what …". With
+    leading punctuation such as the comma in "@citebot, what …", and escape sequences and control
+    characters (:func:`bot.escapes.plain_question`). With
     ``require_trigger=False`` (direct messages) any text is a question.
     """
     ids = "|".join([f"!?{bot_id}", *(f"&{r}" for r in role_ids)])
@@ -92,8 +95,7 @@ def extract_question(content: str, bot_id: int, *, role_ids: Iterable[int] = (),
         text, triggered = text[len(prefix):], True
     if not triggered and require_trigger:
         return None
-    text = mention.sub(" ", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = plain_question(mention.sub(" ", text))  # no escape sequences or controls echoed or logged
     return text.lstrip(",:;-–— ").strip()
 
 
