@@ -208,11 +208,14 @@ def _highlights(analyzer: Analyzer, excerpt: str, terms: set[str]) -> tuple[tupl
     return tuple((t.start, t.end) for t in analyzer.terms_with_spans(excerpt) if t.term in terms)
 
 
-# A sentence opening with one of these refers back to the sentence before it.
+# A sentence opening with one of these refers back to the sentence before it;
+# so does one with a personal pronoun among its first three words ("Many consider it…", "In 1908 they…";
+# not "In this review…", where "this" points at the text itself).
 _BACK_REFERENCE = re.compile(
     r"^\W*(?:it|its|it's|they|their|them|this|these|that|those|such|he|she|his|her|here|there|"
     r"the (?:document|report|study|statement|letter|response|proposal|move|plan|same)|"
-    r"however|but|also|in turn|instead|meanwhile|moreover|furthermore|therefore|thus)\b",
+    r"however|but|also|in turn|instead|meanwhile|moreover|furthermore|therefore|thus)\b|"
+    r"^\W*(?:[\w'’-]+,?\s+){1,2}(?:it|they|them|he|she)\b",
     re.IGNORECASE)
 MAX_ANSWER_CHARS = 700
 _MAX_ANSWER_CITATIONS = 2
@@ -239,7 +242,7 @@ def _words(texts: list[str], item: tuple[int, _Sentence]) -> str:
 def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max_sentences: int,
                       max_chars: int = MAX_ANSWER_CHARS, other_bar: float | None = None,
                       lead_from: int = 0) -> list[tuple[int, _Sentence]]:
-    """The answer's sentences: ``(citation index, sentence)`` in reading order.
+    """The answer's sentences: ``(citation index, sentence)``, the lead first, then in reading order.
 
     The lead is the best sentence of citation ``lead_from`` (default the top one, the best-ranked paragraph);
     others from it must score at least half the lead's, those of one other
@@ -253,6 +256,7 @@ def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max
     if lead.score <= 0:  # the paragraph matched through its section heading or title: quote its excerpt
         return []
     chosen = _with_antecedent(lead_from, lead, per_citation[lead_from], texts[lead_from])[-max_sentences:]
+    leading = {s.position for _, s in chosen}  # the lead (with its antecedent) opens the answer
     floor = lead.score / 2
     bar = lead.score if other_bar is None else max(lead.score, other_bar)
     pool = [(n, s) for n, sentences in enumerate(per_citation) for s in sentences if s.score > 0]
@@ -288,7 +292,8 @@ def _choose_sentences(per_citation: list[list[_Sentence]], texts: list[str], max
             break
     later = dict.fromkeys(n for n, _ in chosen if n != lead_from)
     order = {lead_from: 0, **{n: i + 1 for i, n in enumerate(later)}}
-    return sorted(chosen, key=lambda item: (order[item[0]], item[1].position))
+    return sorted(chosen, key=lambda item: (order[item[0]], item[0] != lead_from or item[1].position not in leading,
+                                            item[1].position))
 
 
 def _answer_text(chosen: list[tuple[int, _Sentence]], texts: list[str], max_chars: int = MAX_ANSWER_CHARS) -> str:

@@ -215,3 +215,21 @@ def test_the_answer_never_states_the_same_sentence_twice(tmp_path):
     assert answer.answered
     sentences = [s.rsplit(" [", 1)[0] for s in answer.text.split("] ")]
     assert len(sentences) == len(set(sentences)), answer.text
+
+
+def test_the_best_sentence_opens_the_answer_even_when_an_earlier_one_is_quoted_too(tmp_path):
+    write_corpus(tmp_path / "c", {"mendel.md": (
+        "# Mendel\n\nGregor Mendel was a friar who grew thousands of pea plants in the garden of his monastery. "
+        "By counting the colours and shapes of peas across generations he found the basic rules of heredity.\n")})
+    answer = Engine.open(tmp_path / "c", tmp_path / "idx").ask("What did Mendel find by counting peas?")
+    assert answer.text.startswith("By counting the colours and shapes of peas")  # reading order would open with the friar
+
+
+def test_a_pronoun_early_in_the_sentence_also_brings_its_antecedent(tmp_path):
+    write_corpus(tmp_path / "c", {"lovelace.md": (
+        "# Ada Lovelace\n\nAda Lovelace was an English mathematician. She wrote notes on the Analytical Engine "
+        "that included an algorithm for computing Bernoulli numbers. Many consider it the first published "
+        "computer program.\n")})
+    answer = Engine.open(tmp_path / "c", tmp_path / "idx").ask("What is considered the first published computer program?")
+    assert answer.text.startswith("She wrote notes on the Analytical Engine that included an algorithm")
+    assert "Many consider it the first published computer program" in answer.text
