@@ -4,15 +4,24 @@ A golden file is JSON Lines: ``{"q": "...", "rel": ["substring of a relevant
 paragraph", ...]}``; an empty ``rel`` marks a question the corpus cannot answer.
 A citation is relevant when its paragraph (or a merged duplicate) contains one
 of the substrings (compared with whitespace and quotes normalised).
+
+A line may also give ``"answer": ["answer text", ...]`` (reading comprehension):
+for those questions whose relevant paragraph is cited, the report says how
+often the answer's first quoted sentence contains one of them, how often its
+lead does (the lead sentence with the sentence before it when it refers back:
+"It rises in the Black Forest…" is quoted after "The Danube is…"), and how
+often the whole answer text does.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .analysis import normalize_quotes
+from .answer import refers_back
 from .engine import Engine
 from .errors import CitebotError
 
@@ -25,6 +34,7 @@ class GoldenFileError(CitebotError):
 class GoldenQuestion:
     q: str
     rel: tuple[str, ...]
+    answer: tuple[str, ...] = ()  # the answer's words, when the line gives them
 
 
 @dataclass
@@ -38,9 +48,37 @@ class EvalReport:
     mrr_at_k: float | None
     no_answer_accuracy: float | None
     failures: list[dict] = field(default_factory=list)
+    # Only when the golden file gives answers: {"questions": those with the right paragraph cited,
+    # "answer_in_first_sentence", "answer_in_lead", "answer_in_text": the shares that hold the answer there}.
+    reading: dict | None = None
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if data["reading"] is None:
+            data.pop("reading")
+        return data
+
+
+_MARKER = re.compile(r" \[(\d+)\](?: |$)")
+
+
+def quoted_sentences(text: str | None) -> list[tuple[str, int]]:
+    """An answer's quoted sentences with their citation numbers, in order."""
+    out, start = [], 0
+    for match in _MARKER.finditer(text or ""):
+        out.append((text[start:match.start()], int(match.group(1))))
+        start = match.end()
+    return out
+
+
+def lead_sentence(text: str | None) -> str:
+    """The answer's lead: its first quoted sentence, with the next one when that one refers back to it."""
+    sentences = quoted_sentences(text)
+    if not sentences:
+        return text or ""
+    if len(sentences) > 1 and sentences[1][1] == sentences[0][1] and refers_back(sentences[1][0]):
+        return f"{sentences[0][0]} {sentences[1][0]}"
+    return sentences[0][0]
 
 
 def _norm(text: str) -> str:
@@ -73,7 +111,10 @@ def read_golden(path: Path) -> list[GoldenQuestion]:
         rel = item.get("rel", [])
         if not isinstance(rel, list) or not all(isinstance(r, str) and r.strip() for r in rel):
             raise GoldenFileError(f'{path}:{number}: "rel" must be a list of non-empty strings')
-        questions.append(GoldenQuestion(item["q"], tuple(rel)))
+        answer = item.get("answer", [])
+        if not isinstance(answer, list) or not all(isinstance(a, str) and a.strip() for a in answer):
+            raise GoldenFileError(f'{path}:{number}: "answer" must be a list of non-empty strings')
+        questions.append(GoldenQuestion(item["q"], tuple(rel), tuple(answer)))
     if not questions:
         raise GoldenFileError(f"{path}: no questions")
     return questions
@@ -82,6 +123,7 @@ def read_golden(path: Path) -> list[GoldenQuestion]:
 def evaluate(engine: Engine, questions: list[GoldenQuestion], k: int) -> EvalReport:
     """Ask every question with top-k citations and score the rankings."""
     hits = reciprocal = no_answer_right = 0
+    read = in_first = in_lead = in_text = 0
     failures = []
     index = engine.index
     sources = {d.source: d for d in index.documents}
@@ -107,6 +149,16 @@ def evaluate(engine: Engine, questions: list[GoldenQuestion], k: int) -> EvalRep
         else:
             hits += 1
             reciprocal += 1 / rank
+            if item.answer:
+                answers = [_norm(a) for a in item.answer]
+                lead, whole = _norm(lead_sentence(answer.text)), _norm(answer.text or "")
+                first = _norm(next(iter(quoted_sentences(answer.text)), ("",))[0])
+                read += 1
+                in_first += any(a in first for a in answers)
+                in_lead += any(a in lead for a in answers)
+                in_text += any(a in whole for a in answers)
+                if not any(a in lead for a in answers):
+                    failures.append({"q": item.q, "problem": "the answer is not in the lead sentence"})
     answerable = sum(1 for q in questions if q.rel)
     unanswerable = len(questions) - answerable
     return EvalReport(
@@ -115,4 +167,7 @@ def evaluate(engine: Engine, questions: list[GoldenQuestion], k: int) -> EvalRep
         mrr_at_k=round(reciprocal / answerable, 4) if answerable else None,
         no_answer_accuracy=round(no_answer_right / unanswerable, 4) if unanswerable else None,
         failures=failures,
+        reading={"questions": read, **{key: round(count / read, 4) if read else None for key, count in (
+            ("answer_in_first_sentence", in_first), ("answer_in_lead", in_lead), ("answer_in_text", in_text))}}
+        if any(q.answer for q in questions) else None,
     )

@@ -55,6 +55,12 @@ def eval_command(ctx: click.Context, golden: Path, top_k: int | None, split: str
     click.echo(f"recall@{k}: {_score(report.recall_at_k, 'answerable')}")
     click.echo(f"MRR@{k}: {_score(report.mrr_at_k, 'answerable')}")
     click.echo(f"no-answer accuracy: {_score(report.no_answer_accuracy, 'unanswerable')}")
+    if report.reading is not None:
+        reading = report.reading
+        click.echo(f"answer in the lead sentence: {_score(reading['answer_in_lead'], 'cited')} "
+                   f"(first sentence {_score(reading['answer_in_first_sentence'], 'cited')}, "
+                   f"whole answer {_score(reading['answer_in_text'], 'cited')}; "
+                   f"{reading['questions']} questions with the right paragraph cited)")
     for failure in report.failures:
         click.echo(visible(f"  miss: {failure['q']!r}: {failure['problem']}"))
 
