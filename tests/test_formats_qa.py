@@ -63,3 +63,55 @@ def test_a_manual_page_answers_from_its_text_not_its_navigation_line(tmp_path):
     top = answer.citations[0]
     assert "Next:" not in answer.text and "Previous:" not in top.text
     assert top.section == "2.6 Closure Example"
+
+
+def make_expenses_pdf(path) -> None:
+    """A policy PDF with a table (bold header row, a cell that wraps) between justified paragraphs."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, "Travel policy", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 13)
+    pdf.cell(0, 10, "Expense limits", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.multi_cell(0, 6, "Every expense is claimed in the travel portal within thirty days of the trip. The limits "
+                         "below apply per person and per day, and the finance team checks them every month.",
+                   align="J")
+    pdf.ln(3)
+    with pdf.table(col_widths=(30, 30, 40)) as table:
+        for row in (("Category", "Limit per day", "Receipt needed"), ("Hotel", "180 EUR", "yes"),
+                    ("Meals", "45 EUR", "yes"), ("Taxi", "60 EUR", "only above 20 EUR, and always for rides "
+                                                              "to the airport")):
+            cells = table.row()
+            for text in row:
+                cells.cell(text)
+    pdf.ln(3)
+    pdf.multi_cell(0, 6, "Receipts are scanned and attached to the claim; the originals are kept for a year.",
+                   align="J")
+    pdf.output(str(path))
+
+
+def test_pdf_table_rows_stay_rows_with_their_header_names(tmp_path):
+    from retrieval.formats import pdf
+
+    make_expenses_pdf(tmp_path / "travel.pdf")
+    doc = pdf.read((tmp_path / "travel.pdf").read_bytes(), SETTINGS)
+    rows = [b.text for b in doc.blocks if b.kind == "table"]
+    assert rows == ["Category: Hotel; Limit per day: 180 EUR; Receipt needed: yes",
+                    "Category: Meals; Limit per day: 45 EUR; Receipt needed: yes",
+                    "Category: Taxi; Limit per day: 60 EUR; Receipt needed: only above 20 EUR, and always for "
+                    "rides to the airport"]
+    assert all(b.section == ("Expense limits",) and b.page == 1 for b in doc.blocks if b.kind == "table")
+    prose = [b.text for b in doc.blocks if b.kind == "prose"]
+    assert prose[0].startswith("Every expense is claimed") and prose[-1].startswith("Receipts are scanned")
+
+
+def test_a_question_about_a_pdf_table_cell_cites_its_row(tmp_path):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    make_expenses_pdf(corpus / "travel.pdf")
+    answer = Engine.open(corpus, tmp_path / "idx").ask("Do I need a receipt for a taxi?")
+    assert answer.answered
+    assert answer.citations[0].text.startswith("Category: Taxi; Limit per day: 60 EUR")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ..settings import CorpusSettings
 from .dates import metadata_date
+from .markdown import table_rows
 from .model import Block, ParsedDocument, Skip, clean, finish
 from .text import ends_sentence
 
@@ -32,35 +33,102 @@ class Line:
     y: float
     size: float
     page: int
+    cells: tuple[tuple[float, str], ...] = ()  # (x, text) of runs set apart by a wide gap (table cells)
+    font: str = ""
+
+
+def _cells(pieces: list[tuple[float, str, float]]) -> tuple[tuple[float, str], ...]:
+    """A line's pieces grouped into cells: a piece starting well after where the text before it could end
+    (0.6 em per character, a generous width) begins a new cell."""
+    cells: list[list] = []
+    for x, text, size in pieces:
+        if cells and x > cells[-1][0] + len(cells[-1][1].strip()) * 0.6 * size + size:
+            cells.append([x, text])
+        elif cells:
+            cells[-1][1] += text
+        else:
+            cells.append([x, text])
+    return tuple((round(x, 1), clean(text)) for x, text in cells if clean(text))
 
 
 def _page_lines(page, number: int) -> list[Line]:
     lines: list[Line] = []
     parts: list[str] = []
-    first: list[float | None] = [None, 0.0]  # y and font size of the line being built
+    pieces: list[tuple[float, str, float]] = []  # (x, text, font size) of the line's text runs
+    first: list = [None, 0.0, ""]  # y, font size and font of the line being built
 
     def flush() -> None:
         text = clean("".join(parts))
         if text:
-            lines.append(Line(text, first[0] or 0.0, first[1], number))
+            lines.append(Line(text, first[0] or 0.0, first[1], number, _cells(pieces), first[2]))
         parts.clear()
-        first[0], first[1] = None, 0.0
+        pieces.clear()
+        first[0], first[1], first[2] = None, 0.0, ""
 
     def visit(text, cm, tm, font, size) -> None:
-        pieces = text.split("\n")
-        for k, piece in enumerate(pieces):
+        for k, piece in enumerate(text.split("\n")):
             if k:
                 flush()
             if piece.strip():
                 scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
                 if first[0] is None:
                     first[0] = tm[5] * cm[3] + cm[5]
+                    first[2] = str(font.get("/BaseFont", "")) if font else ""
                 first[1] = max(first[1], round(size * scale, 1))
+                pieces.append((tm[4] * cm[0] + cm[4], piece, size * scale))
             parts.append(piece)
 
     page.extract_text(visitor_text=visit)
     flush()
     return lines
+
+
+def _aligned(line: Line, columns: list[float]) -> bool:
+    """Whether every cell of ``line`` starts where a column of the table above starts."""
+    return all(any(abs(x - c) <= 3 for c in columns) for x, _ in line.cells)
+
+
+def _tables(lines: list[Line]) -> dict[int, list[Line]]:
+    """Tables by the index of their first line: runs of two or more lines on one page whose cells start at
+    the same x positions (a single line with a gap in it is just text)."""
+    tables: dict[int, list[Line]] = {}
+    i = 0
+    while i < len(lines):
+        head = lines[i]
+        if len(head.cells) < 2:
+            i += 1
+            continue
+        columns, run = [x for x, _ in head.cells], [head]
+        j = i + 1
+        while j < len(lines) and lines[j].page == head.page and lines[j].cells and _aligned(lines[j], columns) \
+                and (len(lines[j].cells) >= 2 or lines[j].cells[0][0] != columns[0]):  # or a wrapped cell
+            run.append(lines[j])
+            j += 1
+        if sum(len(line.cells) >= 2 for line in run) >= 2:
+            tables[i] = run
+            i = j
+        else:
+            i += 1
+    return tables
+
+
+def _table_rows(run: list[Line]) -> list[str]:
+    """Each row as ``header: cell; …`` when the first row is set in its own font (bold), else ``cell; cell``."""
+    columns = [x for x, _ in run[0].cells]
+    rows: list[list[str]] = []
+    for line in run:
+        cells = dict.fromkeys(range(len(columns)), "")
+        for x, text in line.cells:
+            cells[min(range(len(columns)), key=lambda c: abs(columns[c] - x))] = text
+        if len(line.cells) == 1 and rows:  # the wrapped second line of a cell
+            (col, text), = ((c, t) for c, t in cells.items() if t)
+            rows[-1][col] = f"{rows[-1][col]} {text}".strip()
+        else:
+            rows.append(list(cells.values()))
+    header: list[str] = []
+    if len(rows) >= 2 and run[0].font and all(line.font != run[0].font for line in run[1:]):
+        header, rows = rows[0], rows[1:]
+    return table_rows(header, rows)
 
 
 def _edge_key(text: str) -> str:
@@ -111,8 +179,18 @@ def _structure(pages: list[list[Line]]) -> tuple[list[Block], list[tuple[int, st
         if current is not None and text:
             blocks.append(Block(text, tuple(t for _, t in sections), "prose", current.page))
 
+    tables = _tables(lines)
+    in_table = {id(line) for run in tables.values() for line in run}
     prev: Line | None = None
-    for line in lines:
+    for i, line in enumerate(lines):
+        if i in tables:  # each row its own paragraph, one per line
+            emit()
+            current, text = None, ""
+            blocks.extend(Block(row, tuple(t for _, t in sections), "table", line.page)
+                          for row in _table_rows(tables[i]))
+        if id(line) in in_table:
+            prev = line
+            continue
         if line.size in level_of:
             emit()
             current, text = None, ""
