@@ -68,13 +68,24 @@ def _first_sentence(text: str, limit: int = 100) -> str:
     return " ".join(sentence.split())
 
 
+_COPYRIGHT = re.compile(r"^\s*(?:copyright\b|©|\(c\)\s)", re.I)
+
+
+def _fallback_title(blocks: tuple[Block, ...]) -> str:
+    """A document without a title: the heading it opens with, else its first sentence (not a copyright line).
+    A heading further down names a part, not the document ("Features" in a README that opens with prose)."""
+    if blocks[0].section:
+        return blocks[0].section[0]
+    first = next((b for b in blocks[:5] if b.kind == "prose" and not _COPYRIGHT.match(b.text)), blocks[0])
+    return _first_sentence(first.text)
+
+
 def parse_file(source: str, data: bytes, settings: CorpusSettings) -> ParsedFile:
     """Parse one file's bytes with its format's reader; raises :class:`Skip` when it yields no text."""
     doc = read_document(source, data, settings)
     if not doc.blocks:
         raise Skip("no text found")
-    title = doc.title or next((b.section[0] for b in doc.blocks if b.section), None) \
-        or _first_sentence(doc.blocks[0].text)
+    title = doc.title or _fallback_title(doc.blocks)
     return ParsedFile(source, " ".join(title.split()), doc.date, doc.url, doc.blocks, doc.format, doc.dropped)
 
 

@@ -115,3 +115,59 @@ def test_a_question_about_a_pdf_table_cell_cites_its_row(tmp_path):
     answer = Engine.open(corpus, tmp_path / "idx").ask("Do I need a receipt for a taxi?")
     assert answer.answered
     assert answer.citations[0].text.startswith("Category: Taxi; Limit per day: 60 EUR")
+
+
+PYTEST_LIKE_README = """\
+.. image:: https://example.org/logo.svg
+   :target: https://docs.example.org/
+   :alt: swiftcheck
+
+------
+
+.. image:: https://img.shields.io/pypi/v/swiftcheck.svg
+    :target: https://pypi.org/project/swiftcheck/
+
+The ``swiftcheck`` framework makes it easy to write small checks, yet scales to large suites.
+
+Features
+--------
+
+- Detailed info on failing assert statements.
+
+Support
+-------
+
+Open an issue on the tracker.
+"""
+
+
+def test_rst_readme_that_opens_with_prose_is_not_titled_after_its_first_section(tmp_path):
+    from retrieval.corpus import parse_file
+
+    assert parse_file("README.rst", PYTEST_LIKE_README.encode(), SETTINGS).title == "swiftcheck"  # the logo's alt
+    no_logo = PYTEST_LIKE_README.split("------\n", 1)[1]
+    title = parse_file("README.rst", no_logo.encode(), SETTINGS).title
+    assert title.startswith("The swiftcheck framework makes it easy") and title != "Features"
+
+
+def test_text_title_is_a_title_like_line_not_a_url_or_a_row_of_badges():
+    from retrieval.corpus import parse_file
+
+    readme = ("[![Build Status](https://ci.example.org/x.svg?branch=main)](https://ci.example.org/x) "
+              "[![Coverage](https://cov.example.org/badge.svg)](https://cov.example.org/x)\n\n"
+              "![sodiumlike](https://example.org/logo.png)\n============\n\n"
+              "Sodiumlike is an easy-to-use software library for encryption and signatures.\n\n"
+              "It is a portable fork of an older library.\n")
+    doc = parse_file("README.markdown.txt", readme.encode(), SETTINGS)
+    assert doc.title == "sodiumlike" and doc.blocks[0].text.startswith("Sodiumlike is an easy-to-use")
+    assert doc.dropped == 1  # the badges, as counted page chrome
+
+    notes = ("Copyright 2000-2023 Example Foundation, Inc.\nContributed by the Example project.\n\n"
+             "This file is part of the Example Math Library.\n\n"
+             "The library is free software; you can redistribute it under the licence.\n\n"
+             "Official website:\n\n  https://www.example.org/\n\n\n"
+             "You can get the latest source code from the project's git server.\n")
+    doc = parse_file("README.txt", notes.encode(), SETTINGS)
+    assert doc.title == "This file is part of the Example Math Library."
+    assert all("https://" not in " ".join(b.section) for b in doc.blocks)  # a URL line is text, not a heading
+    assert any(b.text == "https://www.example.org/" for b in doc.blocks)  # and never lost

@@ -126,6 +126,21 @@ class _Walker:
         self.blocks.extend(Block(r, self.path, "table") for r in table_rows(header[0] if header else [], rows))
 
 
+def _logo_name(tree) -> str | None:
+    """The alt text of an image that opens the document (a README's logo, ``:alt: pytest``), else None."""
+    from docutils import nodes
+
+    for child in tree.children:
+        if isinstance(child, (nodes.comment, nodes.target, nodes.substitution_definition, nodes.decoration)):
+            continue
+        image = child if isinstance(child, nodes.image) else child.children[0] if (
+            isinstance(child, nodes.reference) and child.children and isinstance(child.children[0], nodes.image)) \
+            else None
+        alt = clean(image.get("alt", "")) if image is not None else ""
+        return alt if alt and "://" not in alt else None
+    return None
+
+
 def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
     """A reStructuredText file as a parsed document."""
     from docutils import nodes
@@ -137,7 +152,7 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
         "report_level": 5, "halt_level": 5, "warning_stream": io.StringIO(), "file_insertion_enabled": False,
         "raw_enabled": False, "input_encoding": "unicode", "line_length_limit": 10_000_000,
     })
-    title = clean(tree["title"]) if tree.get("title") else None
+    title = clean(tree["title"]) if tree.get("title") else _logo_name(tree)
     date = None
     for field in tree.findall(nodes.date):
         date = metadata_date(field.astext())

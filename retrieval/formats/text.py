@@ -34,6 +34,10 @@ _BLOCKS = re.compile(r"\n[ \t\f\v]*\n")
 _LIST_MAX_ITEMS = 12
 _LIST_MAX_CHARS = 1500
 HARD_WRAP_WIDTH = 100  # blocks whose lines are all this short are hard-wrapped prose
+# Markdown images and links in a README saved as text: "![libsodium](logo.png)", "[![Build](badge.svg)](ci)"
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)\s]*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
+_ADDRESS = re.compile(r"^(?:<?(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)\S+>?|\S+@\S+\.\w+)$", re.I)
 _IMPLICIT = 99  # level of a heading recognised only by being a short line
 
 
@@ -85,6 +89,19 @@ class ChromeRules:
     def is_label(self, text: str) -> bool:
         """Chrome inside the body: a short label with a chrome phrase, not a sentence."""
         return len(text.split()) <= 6 and not ends_sentence(text) and self.has_phrase(text)
+
+
+def _title_text(text: str) -> str:
+    """A headline as words: Markdown images by their alt text, links by their text ("![libsodium](…)")."""
+    return _MD_LINK.sub(r"\1", _MD_IMAGE.sub(r"\1", text)).strip()
+
+
+def _is_title_like(text: str) -> bool:
+    """A line that can name a document: not a bare address or a row of badges (images and links only)."""
+    words = _title_text(text)
+    badges = len(_MD_IMAGE.findall(text)) + len(_MD_LINK.findall(_MD_IMAGE.sub(r"\1", text)))
+    return bool(words) and not _ADDRESS.match(words) and not (
+        badges >= 2 and not _MD_LINK.sub("", _MD_IMAGE.sub("", text)).strip(" -|·•"))  # a lone logo names it
 
 
 def _is_caps_heading(line: str) -> bool:
@@ -214,7 +231,8 @@ def structure(units: list[Unit], settings: CorpusSettings, date: str | None = No
     header, body = units[:first_body], units[first_body:]
     title = None
     candidates = [i for i, u in enumerate(header)
-                  if not chrome.is_edge_chrome(u.text) and not (len(u.text.split()) <= 10 and parse_date(u.text))]
+                  if not chrome.is_edge_chrome(u.text) and not (len(u.text.split()) <= 10 and parse_date(u.text))
+                  and _is_title_like(u.text)]
     headline = max(candidates, key=lambda i: (len(header[i].text.split()) > settings.chrome_max_words, -i),
                    default=None)
     kept: list[Unit] = []
@@ -224,7 +242,7 @@ def structure(units: list[Unit], settings: CorpusSettings, date: str | None = No
         elif chrome.is_edge_chrome(u.text) or headline is None or i < headline:
             dropped += 1
         elif i == headline:
-            title = u.text
+            title = _title_text(u.text)
         else:
             kept.append(Unit("heading", u.text, u.level or _IMPLICIT))
     blocks: list[Block] = []
@@ -240,12 +258,13 @@ def structure(units: list[Unit], settings: CorpusSettings, date: str | None = No
             dropped += 1
             continue
         implicit = (u.kind == "para" and not ends_sentence(u.text) and len(u.text.split()) <= 10
-                    and not u.text.endswith(":") and nxt is not None and nxt.kind != "heading")
+                    and not u.text.endswith(":") and nxt is not None and nxt.kind != "heading"
+                    and not _ADDRESS.match(u.text.strip()))  # a URL on its own line is text, not a heading
         if (u.kind == "heading" or implicit) and nxt is not None:
             level = u.level or _IMPLICIT
             while sections and sections[-1][0] >= level:
                 sections.pop()
-            sections.append((level, u.text))
+            sections.append((level, u.text.strip()))
         elif u.kind == "item":
             items.append(u.text)
         else:  # a paragraph, or a heading with nothing under it (kept: never deleted)
