@@ -258,25 +258,44 @@ class Analyzer:
 
     def terms_with_spans(self, text: str) -> list[Term]:
         """Like :meth:`terms`, with the character span each term covers in ``text``."""
-        spans = self._word_spans(text.translate(_QUOTES))
-        tokens = [text[a:b].translate(_QUOTES) for a, b in spans]
-        out: list[Term] = []
+        return [Term(term, start, end) for term, start, end in self.word_and_term_spans(text)[1]]
+
+    def word_and_term_spans(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[str, int, int]]]:
+        """Every word's span (stopwords too), and each term as ``(term, start, end)`` in text order."""
+        plain = text.translate(_QUOTES)
+        spans = self._word_spans(plain)
+        tokens = [plain[a:b] for a, b in spans]
+        out: list[tuple[str, int, int]] = []
+        lookup = self._lookup
         i, n = 0, len(tokens)
         while i < n:
-            term, starts_phrase = self._lookup(tokens[i])
+            term, starts_phrase = lookup(tokens[i])
             if starts_phrase:
                 match = self._match_phrase(tokens, i)
                 if match:
-                    out.append(Term(match[0], spans[i][0], spans[i + match[1] - 1][1]))
+                    out.append((match[0], spans[i][0], spans[i + match[1] - 1][1]))
                     i += match[1]
                     continue
             if term is not None:
                 if term.__class__ is str:
-                    out.append(Term(term, spans[i][0], spans[i][1]))
+                    out.append((term, *spans[i]))
                 else:
-                    out.extend(Term(t, spans[i][0], spans[i][1]) for t in term)
+                    out.extend((t, *spans[i]) for t in term)
             i += 1
-        return out
+        return spans, out
+
+    def may_join_next(self, text: str) -> bool:
+        """Whether a multi-word alias could start in ``text``'s last words and run on into what follows it."""
+        if not self._phrases:
+            return False
+        longest = max(len(keys) for options in self._phrases.values() for keys, _, _ in options)
+        tokens = self._words(text.translate(_QUOTES))
+        return any(self._lookup(token)[1] for token in tokens[len(tokens) - (longest - 1):] if longest > 1)
+
+    @property
+    def has_phrases(self) -> bool:
+        """Whether multi-word aliases are configured (a phrase's terms depend on the words around it)."""
+        return bool(self._phrases)
 
     def words(self, text: str) -> list[tuple[str, int, int, str | tuple[str, ...] | None]]:
         """Each word of ``text`` as ``(surface, start, end, term)``.
@@ -292,11 +311,10 @@ class Analyzer:
         if spans is not None:
             return list(spans)
         if self._sentences is None:
-            punkt = nltk_parts.modules().punkt
-            params = punkt.PunktParameters()
-            params.abbrev_types = set(_ABBREVIATIONS)
-            self._sentences = punkt.PunktSentenceTokenizer(params)
-        spans = tuple(self._sentences.span_tokenize(text))
+            from .sentences import splitter
+
+            self._sentences = splitter(_ABBREVIATIONS)
+        spans = tuple(self._sentences.spans(text))
         if len(self._sentence_memo) >= _SENTENCE_MEMO:
             self._sentence_memo.clear()
         self._sentence_memo[text] = spans  # a bot cites the same paragraphs again and again

@@ -19,19 +19,19 @@
 
 from __future__ import annotations
 
-import math
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from .analysis import Analyzer
 from .answer_shape import BOOST, expected_shape, has_shape
-from .models import Answer, Citation, Hit, ParagraphRef
-from .search import SearchResult, term_weight
+from .duplicates import merge_duplicates
+from .models import Answer, Citation
+from .search import SearchResult
 from .settings import AnswerSettings
 from .store import StoredIndex
 
 ELLIPSIS = "…"
-SAME_DOCUMENT_SIMILARITY = 0.9  # paragraphs of one document, one holding this much of the other: one citation
 
 
 @dataclass
@@ -42,82 +42,48 @@ class _Sentence:
     position: int
 
 
-@dataclass
-class _Group:
-    hit: Hit
-    text: str
-    vector: dict[str, float]
-    also_in: list[ParagraphRef]
-    norm: float = 0.0
+class _Paragraph:
+    """A cited paragraph analysed once: its words, terms and sentences, each sentence with its terms."""
 
+    def __init__(self, analyzer: Analyzer, text: str, kind: str):
+        self.analyzer = analyzer
+        self.text = text
+        self.words, self.terms = analyzer.word_and_term_spans(text)
+        self._word_starts = [a for a, _ in self.words]
+        self._term_starts = [a for _, a, _ in self.terms]
+        self.sentences = [(start, end, self.terms_between(start, end))
+                          for start, end in _sentence_spans(analyzer, text, kind)]
 
-def _norm(vector: dict[str, float]) -> float:
-    return math.sqrt(sum(w * w for w in vector.values()))
+    def _cut_cleanly(self, start: int, end: int) -> bool:
+        """Whether analysing ``text[start:end]`` alone finds exactly the terms of the words inside it:
+        no word or multi-word alias crosses either cut, and nothing after the end could extend a match."""
+        text = self.text
+        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            return False
+        for starts, spans, first in ((self._word_starts, self.words, 0), (self._term_starts, self.terms, 1)):
+            for cut in (start, end):
+                i = bisect_left(starts, cut)
+                if i and spans[i - 1][first + 1] > cut:
+                    return False
+        return True
 
+    def terms_between(self, start: int, end: int) -> set[str]:
+        """The distinct terms of ``text[start:end]`` (as ``analyzer.term_set`` of that slice gives them)."""
+        if not self._cut_cleanly(start, end):
+            return self.analyzer.term_set(self.text[start:end])
+        return {term for term, a, b in self.terms if start <= a and b <= end}
 
-def _cosine(a: dict[str, float], b: dict[str, float], norm_a: float, norm_b: float) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(w * b[t] for t, w in a.items() if t in b)
-    norm = norm_a * norm_b
-    return dot / norm if norm else 0.0
-
-
-def _containment(a: dict[str, float], b: dict[str, float]) -> float:
-    """How much of the smaller term set (by weight) the other holds: 1.0 when one repeats the other."""
-    if len(a) > len(b):
-        a, b = b, a
-    total = sum(a.values())
-    return sum(w for t, w in a.items() if t in b) / total if total else 0.0
-
-
-def _term_vector(index: StoredIndex, analyzer: Analyzer, text: str) -> dict[str, float]:
-    weights = _weight_table(index)
-    vector = {}
-    for term in analyzer.term_set(text):
-        weight = weights.get(term)
-        if weight is None:
-            term_id = index.term_ids.get(term)
-            weight = term_weight(int(index.compiled.df[term_id]) if term_id is not None else 0, index.n_paragraphs)
-            if len(weights) >= _WEIGHT_MEMO:
-                weights.clear()
-            weights[term] = weight
-        vector[term] = weight
-    return vector
-
-
-_WEIGHT_MEMO = 200_000  # terms whose weight is kept per index (one log each otherwise)
-
-
-def _weight_table(index: StoredIndex) -> dict[str, float]:
-    """term -> weight memo, kept with the index (it dies with it: no process-wide table)."""
-    table = getattr(index, "_term_weights", None)
-    if table is None:
-        table = index._term_weights = {}
-    return table
-
-
-def merge_duplicates(index: StoredIndex, analyzer: Analyzer, hits: tuple[Hit, ...], wanted: int,
-                     threshold: float) -> list[_Group]:
-    """Group hits so a fact reported by several documents is cited once."""
-    groups: list[_Group] = []
-    for hit in hits:
-        text = index.paragraph_text(hit.paragraph_index)
-        vector = _term_vector(index, analyzer, text)
-        norm = _norm(vector)
-        for group in groups:
-            sources = {group.hit.source, *(ref.source for ref in group.also_in)}
-            if hit.source not in sources:
-                similar = _cosine(group.vector, vector, group.norm, norm) >= threshold
-            else:  # within one document paragraphs share its vocabulary: only near-copies merge there
-                similar = _containment(group.vector, vector) >= SAME_DOCUMENT_SIMILARITY
-            if similar:
-                group.also_in.append(ParagraphRef(hit.source, hit.paragraph))
-                break
-        else:
-            if len(groups) < wanted:
-                groups.append(_Group(hit, text, vector, [], norm))
-    return groups
+    def highlights(self, excerpt: str, left: int, right: int, prefix: str,
+                   terms: set[str]) -> tuple[tuple[int, int], ...]:
+        """Spans of the question's ``terms`` in ``excerpt`` = prefix + text[left:right].strip() + suffix."""
+        chunk = self.text[left:right]
+        start = left + len(chunk) - len(chunk.lstrip())
+        end = right - (len(chunk) - len(chunk.rstrip()))
+        if not self._cut_cleanly(start, end):
+            return tuple((a, b) for term, a, b in self.analyzer.word_and_term_spans(excerpt)[1] if term in terms)
+        shift = start - len(prefix)
+        return tuple((a - shift, b - shift) for term, a, b in self.terms
+                     if term in terms and start <= a and b <= end)
 
 
 _LINE_KINDS = frozenset({"list", "code", "table"})
@@ -135,13 +101,12 @@ def _sentence_spans(analyzer: Analyzer, text: str, kind: str) -> list[tuple[int,
     return spans
 
 
-def _score_sentences(analyzer: Analyzer, text: str, weights: dict[str, float],
-                     kind: str = "prose") -> list[_Sentence]:
+def _score_sentences(paragraph: _Paragraph, weights: dict[str, float]) -> list[_Sentence]:
     sentences = []
-    for position, (start, end) in enumerate(_sentence_spans(analyzer, text, kind)):
-        found = analyzer.term_set(text[start:end]) & weights.keys()
+    for position, (start, end, terms) in enumerate(paragraph.sentences):
+        found = terms & weights.keys()
         sentences.append(_Sentence(start, end, sum(weights[t] for t in found), position))
-    return sentences or [_Sentence(0, len(text), 0.0, 0)]
+    return sentences or [_Sentence(0, len(paragraph.text), 0.0, 0)]
 
 
 TITLE_TERM_FACTOR = 0.25  # a question term the document's title holds says little about which sentence answers
@@ -181,14 +146,10 @@ def _snap_right(text: str, pos: int) -> int:
     return pos if prev == -1 else prev
 
 
-def make_excerpt(text: str, focus: tuple[int, int], size: int) -> str:
-    """About ``size`` characters of ``text`` around ``focus`` (a sentence's span).
-
-    The excerpt starts with "…" when cut on the left and ends with it when cut
-    on the right; cuts fall between words.
-    """
+def _excerpt_bounds(text: str, focus: tuple[int, int], size: int) -> tuple[int, int]:
+    """Where :func:`make_excerpt` cuts ``text`` (before stripping); the whole text when it is short."""
     if len(text) <= size:
-        return text
+        return 0, len(text)
     start, end = focus
     if end - start >= size:
         end = start + size
@@ -199,13 +160,36 @@ def make_excerpt(text: str, focus: tuple[int, int], size: int) -> str:
     left, right = _snap_left(text, left), _snap_right(text, right)
     if right <= left:  # one enormous word: cut it hard
         left, right = focus[0], min(len(text), focus[0] + size)
+    return left, right
+
+
+def make_excerpt(text: str, focus: tuple[int, int], size: int) -> str:
+    """About ``size`` characters of ``text`` around ``focus`` (a sentence's span).
+
+    The excerpt starts with "…" when cut on the left and ends with it when cut
+    on the right; cuts fall between words.
+    """
+    if len(text) <= size:
+        return text
+    left, right = _excerpt_bounds(text, focus, size)
+    return _excerpt_text(text, left, right)
+
+
+def _excerpt_text(text: str, left: int, right: int) -> str:
     prefix = ELLIPSIS if left > 0 else ""
     suffix = ELLIPSIS if right < len(text) else ""
     return prefix + text[left:right].strip() + suffix
 
 
-def _highlights(analyzer: Analyzer, excerpt: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
-    return tuple((t.start, t.end) for t in analyzer.terms_with_spans(excerpt) if t.term in terms)
+def _excerpt_and_highlights(paragraph: _Paragraph, focus: tuple[int, int], size: int,
+                            terms: set[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The excerpt around ``focus`` and the spans of the question's ``terms`` in it."""
+    text = paragraph.text
+    if len(text) <= size:
+        return text, tuple((a, b) for term, a, b in paragraph.terms if term in terms)
+    left, right = _excerpt_bounds(text, focus, size)
+    excerpt = _excerpt_text(text, left, right)
+    return excerpt, paragraph.highlights(excerpt, left, right, ELLIPSIS if left > 0 else "", terms)
 
 
 # A sentence opening with one of these refers back to the sentence before it;
@@ -333,31 +317,33 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
                       corrections=result.corrections)
     groups = merge_duplicates(index, analyzer, result.hits, top_k + more, settings.duplicate_similarity)
     query_terms = set(result.terms)
-    kinds = [index.paragraph_kind(g.hit.paragraph_index) for g in groups]
-    per_citation = [_score_sentences(analyzer, g.text, _sentence_weights(
-        result.weights, analyzer, index.documents[g.hit.doc_index].title), kind) for g, kind in zip(groups, kinds)]
+    paragraphs = [_Paragraph(analyzer, index.paragraph_text(g.hit.paragraph_index),
+                             index.paragraph_kind(g.hit.paragraph_index)) for g in groups]
+    per_citation = [_score_sentences(p, _sentence_weights(
+        result.weights, analyzer, index.documents[g.hit.doc_index].title)) for g, p in zip(groups, paragraphs)]
     if (kind := expected_shape(question)) is not None:
-        for group, sentences in zip(groups, per_citation):
+        for paragraph, sentences in zip(paragraphs, per_citation):
             for s in sentences:
-                if s.score > 0 and has_shape(kind, group.text[s.start:s.end], question):
+                if s.score > 0 and has_shape(kind, paragraph.text[s.start:s.end], question):
                     s.score *= BOOST
     citations = []
-    for n, (group, sentences) in enumerate(zip(groups, per_citation), 1):
+    for n, (group, paragraph, sentences) in enumerate(zip(groups, paragraphs, per_citation), 1):
         best = max(sentences, key=lambda s: (s.score, -s.position))
-        excerpt = make_excerpt(group.text, (best.start, best.end), settings.excerpt_chars)
+        excerpt, highlights = _excerpt_and_highlights(paragraph, (best.start, best.end), settings.excerpt_chars,
+                                                      query_terms)
         doc = index.documents[group.hit.doc_index]
         citations.append(Citation(
             n=n, source=group.hit.source, paragraph=group.hit.paragraph, title=doc.title, date=doc.date,
-            text=group.text, excerpt=excerpt, highlights=_highlights(analyzer, excerpt, query_terms),
+            text=paragraph.text, excerpt=excerpt, highlights=highlights,
             score=round(group.hit.score, 6), also_in=tuple(group.also_in),
             section=" › ".join(index.paragraph_section(group.hit.paragraph_index)) or None,
             page=index.paragraph_page(group.hit.paragraph_index), url=doc.url,
         ))
-    texts = [g.text for g in groups[:top_k]]
+    texts = [p.text for p in paragraphs[:top_k]]
     # Another citation's sentence must match the question as well as the top citation's best
     # sentence does with every term at full weight: a second source, not a tangent.
     lead_from = _answering_sibling(groups[:top_k], per_citation[:top_k], index)
-    best_top = max((s.score for s in _score_sentences(analyzer, texts[lead_from], result.weights, kinds[lead_from])),
+    best_top = max((s.score for s in _score_sentences(paragraphs[lead_from], result.weights)),
                    default=0.0) if texts else 0.0
     chosen = _choose_sentences(per_citation[:top_k], texts, settings.max_sentences, other_bar=best_top,
                                lead_from=lead_from)

@@ -35,6 +35,7 @@ from .corpus import (ParsedFile, ScannedFile, SkippedFile, assemble, index_text,
                      read_file, scan_corpus)
 from .file_cache import FileCache, FileResult, config_hash
 from .formats import Block, Skip
+from . import paragraph_terms
 from .index import CompiledIndex, compile_postings, compiled_postings, order_postings
 from .models import Document
 from .processes import die_with_parent, stop_workers
@@ -223,8 +224,12 @@ def _postings_of(result: FileResult, vocab: dict[str, int]) -> _Postings:
 
 
 def compile_files(files: list[_Postings], documents: list[Document], parsed: list[ParsedFile],
-                  vocab: dict[str, int], settings) -> tuple[list[str], CompiledIndex]:
+                  vocab: dict[str, int], settings, analyzer: Analyzer | None = None
+                  ) -> tuple[list[str], CompiledIndex, dict[str, np.ndarray]]:
     """Merge per-file term counts into postings (paragraph ids in document order) and BM25 arrays.
+
+    Also returns, given the ``analyzer``, each paragraph's term ids (:mod:`retrieval.paragraph_terms`)
+    for answering (empty without it).
 
     Empties ``files`` (its arrays are copied into the merged ones) to keep the build's peak low.
     """
@@ -245,8 +250,9 @@ def compile_files(files: list[_Postings], documents: list[Document], parsed: lis
             tfs_parts.append(f.tfs[sel])
             count_parts.append(per_para[keep])
     if not count_parts:
-        return compile_postings([], np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.int32),
-                                np.empty(0, np.int32), settings)
+        terms, compiled = compile_postings([], np.empty(0, np.int32), np.empty(0, np.int32),
+                                           np.empty(0, np.int32), np.empty(0, np.int32), settings)
+        return terms, compiled, {}
     global_ids = np.concatenate(ids_parts)
     del ids_parts
     tfs = np.concatenate(tfs_parts)
@@ -263,9 +269,12 @@ def compile_files(files: list[_Postings], documents: list[Document], parsed: lis
     term_ids = remap[global_ids]
     del global_ids
     files.clear()  # the per-file arrays are copied into the corpus-wide ones: free them now
+    forward = {} if analyzer is None else paragraph_terms.arrays(
+        term_ids, tfs, counts, len(terms), documents,
+        lambda t: int(remap[vocab[t]]) if t in vocab and remap[vocab[t]] >= 0 else None, analyzer)
     grouped = order_postings(len(terms), term_ids, paras, tfs)
     del term_ids, paras, tfs  # before the impacts are computed: the build's peak memory
-    return terms, compiled_postings(*grouped, para_len, settings)
+    return terms, compiled_postings(*grouped, para_len, settings), forward
 
 
 def _process_files(tasks, scanned, analyzer: Analyzer, settings: Settings, cache: FileCache, workers: int, bar,
@@ -386,7 +395,7 @@ def _build(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, sca
         formats[doc.format] = formats.get(doc.format, 0) + 1
     dropped = {pf.source: pf.dropped for pf in parsed if pf.dropped}
     phases["assemble"] = time.perf_counter() - started
-    terms, compiled = compile_files(files, documents, parsed, vocab, settings.bm25)
+    terms, compiled, forward = compile_files(files, documents, parsed, vocab, settings.bm25, analyzer)
     del files, parsed, vocab
     phases["compile"] = time.perf_counter() - started
     # Section headings are indexed with their paragraphs, so a typo of a heading word is corrected too.
@@ -394,9 +403,9 @@ def _build(corpus_dir, index_dir, settings, analyzer, fingerprint, progress, sca
     words.update(count_words(context_text(d.source, d.title, d.paragraphs[0].text if d.paragraphs else "", 1)
                              for d in documents))
     build = save(index_dir, fingerprint=fingerprint, terms=terms, compiled=compiled, documents=documents,
-                 words=words, extra_meta={"skipped": [[s.source, s.reason] for s in skipped],
+                 words=words, extra_arrays=forward, extra_meta={"skipped": [[s.source, s.reason] for s in skipped],
                                           "formats": formats, "dropped": dropped})
-    del documents, compiled
+    del documents, compiled, forward
     phases["save"] = time.perf_counter() - started
     log.debug("build phases (cumulative s): %s", {k: round(v, 2) for k, v in phases.items()})
     cache.write_manifest(new_manifest)

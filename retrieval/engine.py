@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import formats
+from . import formats, paragraph_terms
 from .analysis import Analyzer
 from .answer import build_answer
+from .duplicates import stored_terms
 from .corpus import ScannedFile, SkippedFile, no_documents, scan_corpus, scan_folder
 from .errors import CorpusError, IndexCorrupt, IndexUnwritable
 from .locking import build_lock
@@ -189,7 +190,16 @@ class Engine:
 
     def verify(self) -> list[str]:
         """Check every byte and value of the loaded index; the problems found (empty when sound)."""
-        return verify(self.index.folder, self.settings.bm25)
+        problems = verify(self.index.folder, self.settings.bm25)
+        if not problems:
+            try:
+                stored = stored_terms(self.index)
+            except IndexCorrupt as exc:
+                return [str(exc)]
+            if stored is not None:
+                problems = [f"index in {self.index.folder} is damaged: {p}"
+                            for p in paragraph_terms.check(stored, len(self.index.terms))]
+        return problems
 
     def repair(self) -> None:
         """Rebuild the index from the corpus from scratch and use it from now on."""

@@ -170,11 +170,12 @@ def _write_json(path: Path, data) -> None:
 
 def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: CompiledIndex,
          documents: list[Document], extra_meta: dict | None = None,
-         words: dict[str, int] | None = None) -> Path:
+         words: dict[str, int] | None = None, extra_arrays: dict[str, np.ndarray] | None = None) -> Path:
     """Write a complete build and make it current atomically; returns the build folder.
 
     Raises IndexUnwritable (naming the folder and the OS error) when it cannot be written; nothing of
-    the failed build is left behind and the previous build stays current.
+    the failed build is left behind and the previous build stays current. ``extra_arrays`` are written
+    as ``<name>.npy`` beside the others (covered by meta's sizes and CRCs), e.g. the paragraph terms.
     """
     build_id = f"build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     tmp = index_dir / f".{build_id}.tmp"
@@ -224,7 +225,7 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
             "para_doc": para_doc, "para_num": para_num, "text_offsets": offsets, "text_crc": crcs,
             "para_section": para_section, "para_page": para_page, "para_kind": para_kind,
         }
-        for name, array in arrays.items():
+        for name, array in {**arrays, **(extra_arrays or {})}.items():
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         (tmp / "terms.txt").write_text("\n".join(terms), encoding="utf-8")
         (tmp / "words.tsv").write_text("".join(f"{w}\t{c}\n" for w, c in sorted((words or {}).items())),

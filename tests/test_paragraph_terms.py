@@ -1,0 +1,78 @@
+"""The stored paragraph terms are exactly the terms of each paragraph's text, and answers do not depend on them."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval import Engine, Settings
+from retrieval.answer import _Paragraph
+from retrieval.duplicates import stored_terms
+
+from .support import write_corpus
+
+# Headings, titles and file names are indexed with paragraphs but are not their text; "United States"
+# is a multi-word alias that can join a heading (or a text's last word and its title) when indexed.
+FILES = {
+    "guides/install-united.md": "# Installing on servers in the United\n\n## States of readiness\n\n"
+                                "States differ: the United States mirror is faster. Dr. Smith tested it.\n\n"
+                                "Run the installer. Then reboot the U.S. mirror host.\n",
+    "notes/mirror-report.md": "---\ntitle: Mirror report\n---\n\nThe mirror host was rebooted on 3 May. "
+                              "It is faster now (1,000 requests a second, v2.4).\n\n"
+                              "- first item about the mirror\n- second item: reboot it\n",
+    "plain/faq.txt": "Frequently asked questions\n\nHow fast is the mirror? Faster than the old one. "
+                     "The installer reboots the host.\n\nWho tested it? Dr. Smith tested the mirror in the United\n",
+    "plain/copy.txt": "A copy\n\nThe mirror host was rebooted on 3 May. It is faster now (1,000 requests a "
+                      "second, v2.4).\n",
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    corpus = write_corpus(tmp_path_factory.mktemp("corpus"), FILES)
+    return Engine.open(corpus, tmp_path_factory.mktemp("index"), Settings())
+
+
+def test_stored_terms_are_the_terms_of_each_paragraph_text(engine):
+    index, analyzer = engine.index, engine.analyzer
+    stored = stored_terms(index)
+    assert stored is not None
+    exact = 0
+    for pid in range(index.n_paragraphs):
+        ids = stored.of(pid)
+        if ids is None:
+            continue  # not stored exactly: the answer analyses the text
+        exact += 1
+        assert {index.terms[i] for i in ids.tolist()} == analyzer.term_set(index.paragraph_text(pid))
+    assert exact >= index.n_paragraphs - 1
+
+
+QUESTIONS = ["How fast is the mirror?", "When was the mirror host rebooted?", "Who tested the United States mirror?",
+             "What does the installer do?", "How many requests a second?", "reboot it"]
+
+
+def test_answers_are_the_same_without_the_stored_terms(engine):
+    before = [engine.ask(q, top_k=3, more=2) for q in QUESTIONS]
+    assert any(c.also_in for a in before for c in a.citations)  # the copy merges with its original
+    plain = Engine.open(engine.corpus_dir, engine.index_dir, Settings())
+    plain.index._paragraph_terms = None  # as an index built without them: candidates' texts are analysed
+    after = [plain.ask(q, top_k=3, more=2) for q in QUESTIONS]
+    for a, b in zip(before, after):
+        assert (a.to_json() | {"elapsed_ms": 0}) == (b.to_json() | {"elapsed_ms": 0})
+        assert a.more == b.more
+
+
+@pytest.mark.parametrize("text", [
+    "The United States mirror. Dr. Smith tested it (1,000 times) in the U.S. on 3 May.",
+    "Installing on servers in the United\nStates of readiness: reboot.",
+    "COVID-19 cases rose 2.5% — see v2.4. It's \u201cfast\u201d. Really?! Yes.",
+    "- item one\n- item two about the United\n- States item",
+])
+def test_sentence_terms_from_one_pass_equal_analysing_each_sentence(engine, text):
+    analyzer = engine.analyzer
+    for kind in ("prose", "list"):
+        paragraph = _Paragraph(analyzer, text, kind)
+        for start, end, terms in paragraph.sentences:
+            assert terms == analyzer.term_set(text[start:end])
+        for start in range(0, len(text), 7):
+            for end in range(start, len(text) + 1, 11):
+                assert paragraph.terms_between(start, end) == analyzer.term_set(text[start:end])
