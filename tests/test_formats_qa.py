@@ -171,3 +171,30 @@ def test_text_title_is_a_title_like_line_not_a_url_or_a_row_of_badges():
     assert doc.title == "This file is part of the Example Math Library."
     assert all("https://" not in " ".join(b.section) for b in doc.blocks)  # a URL line is text, not a heading
     assert any(b.text == "https://www.example.org/" for b in doc.blocks)  # and never lost
+
+
+SPHINX_SINGLE_PAGE = """\
+<!DOCTYPE html><html lang="en"><head><meta charset="utf-8" />
+<title>Team Packaging Policy 0.12.0.0 documentation</title></head><body>
+<div class="related" role="navigation"><h3>Navigation</h3><ul><li><a href="#">Team Packaging Policy</a></li></ul></div>
+<div class="document"><div class="body" role="main">
+<section id="abstract"><h1>Abstract<a class="headerlink" href="#abstract" title="Permalink">¶</a></h1>
+<p>This document describes how the team packages Python programs and the requirements every package must meet
+before it is uploaded to the internal archive.</p></section>
+<section id="contents"><h1>Contents<a class="headerlink" href="#contents">¶</a></h1>
+<section id="copyright"><h2>1. Copyright<a class="headerlink" href="#copyright">¶</a></h2>
+<p>2019-2025, the packaging team of Example GmbH, with contributions from many engineers.</p>
+<dl class="simple"><dt>Authors:</dt><dd><ul class="simple">
+<li><p>Neil Example &lt;neil@example.org&gt;</p></li><li><p>Ana Example &lt;ana@example.org&gt;</p></li>
+</ul></dd></dl>
+<p>The policy is reviewed every year by the packaging team and changes are announced on the mailing list.</p>
+</section></section></div></div></body></html>
+"""
+
+
+def test_sphinx_single_page_title_and_a_definition_holding_a_list():
+    doc = html.read(SPHINX_SINGLE_PAGE.encode(), SETTINGS)
+    assert doc.title == "Team Packaging Policy 0.12.0.0 documentation"  # not "Abstract¶"
+    texts = [b.text for b in doc.blocks]
+    assert "Authors: Neil Example <neil@example.org>; Ana Example <ana@example.org>" in texts
+    assert "Neil Example <neil@example.org>" not in texts  # each author once, inside the entry

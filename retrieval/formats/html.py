@@ -38,12 +38,13 @@ def _definitions(dl) -> list[str]:
     """A definition list's entries, each term with its definition ("mail: Mailboxes in /var/mail are…")."""
     entries: list[str] = []
     term = ""
-    for item in dl.iter("item"):
-        text = _text(item)
+    for item in dl.iterchildren("item"):  # a list inside a definition is part of that definition
+        nested = [sub for lst in item.iterchildren("list") for sub in lst.iterchildren("item")]
+        text = "; ".join(filter(None, map(_text, nested))) if nested and not clean(item.text or "") else _text(item)
         if (item.get("rend") or "").startswith("dt"):
             if term:
                 entries.append(term)
-            term = text
+            term = text.rstrip(":").strip()  # "Authors:" is followed by ": " already
         elif text:
             entries.append(f"{term}: {text}" if term else text)
             term = ""
@@ -187,7 +188,7 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
         if not blocks:
             raise Skip("no text found: the page has no text")
         return ParsedDocument("html", None, None, None, finish(blocks, settings.max_paragraph_chars), dropped)
-    body = _Body(clean(doc.title) if doc.title else None)
+    body = _Body(_page_title(data, doc.title))
     body.walk(doc.body)
     date = metadata_date(doc.date)
     blocks, dropped = _without_navigation(body.blocks)
@@ -207,6 +208,26 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
         blocks = blocks[1:]
     return ParsedDocument("html", body.title, date, doc.url or None, finish(blocks, settings.max_paragraph_chars),
                           dropped)
+
+
+_TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _page_title(data: bytes, extracted: str | None) -> str | None:
+    """The extractor's title without permalink signs ("Abstract¶"); the ``<title>`` instead when the
+    extractor fell back to the first of several ``<h1>`` (a Sphinx single page: "Abstract", "Contents", …)."""
+    title = clean(extracted).rstrip(_PERMALINK).strip() if extracted else None
+    if not title or data.lower().count(b"<h1") < 2:
+        return title or None
+    import html as entities
+
+    page = decode(data)
+    first_h1, tag = _H1.search(page), _TITLE_TAG.search(page)
+    heading = clean(entities.unescape(_TAG.sub("", first_h1.group(1)))).rstrip(_PERMALINK).strip() if first_h1 else ""
+    named = clean(entities.unescape(_TAG.sub("", tag.group(1)))) if tag else ""
+    return named if named and heading == title else title
 
 
 def _without_navigation(blocks: list[Block]) -> tuple[list[Block], int]:
