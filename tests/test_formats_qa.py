@@ -198,3 +198,16 @@ def test_sphinx_single_page_title_and_a_definition_holding_a_list():
     texts = [b.text for b in doc.blocks]
     assert "Authors: Neil Example <neil@example.org>; Ana Example <ana@example.org>" in texts
     assert "Neil Example <neil@example.org>" not in texts  # each author once, inside the entry
+
+
+def test_markdown_h1_repeating_the_front_matter_title_is_not_a_section_of_every_paragraph():
+    from retrieval.formats import markdown
+
+    page = ("---\ntitle: Deploying the billing service\nurl: https://wiki.example.org/deploy\n---\n\n"
+            "# Deploying the *billing* service\n\nDeploys happen on weekdays only.\n\n## Rolling back\n\n"
+            "Run the undo command.\n")
+    doc = markdown.read(page.encode(), SETTINGS)
+    assert doc.title == "Deploying the billing service"
+    assert [b.section for b in doc.blocks] == [(), ("Rolling back",)]
+    other = page.replace("# Deploying the *billing* service", "# Overview")  # a different H1 is a section
+    assert markdown.read(other.encode(), SETTINGS).blocks[0].section == ("Overview",)

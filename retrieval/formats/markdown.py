@@ -15,7 +15,7 @@ import re
 from ..settings import CorpusSettings
 from .dates import metadata_date, split_front_matter
 from .encoding import decode
-from .model import Block, ParsedDocument, finish
+from .model import Block, ParsedDocument, clean, finish
 from .text import list_blocks
 
 _TAG = re.compile(r"<[^>]+>")
@@ -158,7 +158,10 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
     tokens = MarkdownIt("commonmark").enable("table").parse(body)
     h1 = [k for k, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h1"]
     first_heading = next((k for k, t in enumerate(tokens) if t.type == "heading_open"), None)
-    walker = _Walker(tokens, title_h1=len(h1) == 1 and h1[0] == first_heading and not meta.get("title"))
+    own_h1 = len(h1) == 1 and h1[0] == first_heading
+    if own_h1 and meta.get("title"):  # the front matter names the document; an H1 repeating it is no section
+        own_h1 = clean(inline_text(tokens[h1[0] + 1])).casefold() == clean(str(meta["title"])).casefold()
+    walker = _Walker(tokens, title_h1=own_h1)
     walker.run()
     blocks = finish(walker.blocks, settings.max_paragraph_chars)
     return ParsedDocument("markdown", meta.get("title") or walker.title, metadata_date(meta.get("date")),
