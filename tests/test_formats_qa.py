@@ -211,3 +211,38 @@ def test_markdown_h1_repeating_the_front_matter_title_is_not_a_section_of_every_
     assert [b.section for b in doc.blocks] == [(), ("Rolling back",)]
     other = page.replace("# Deploying the *billing* service", "# Overview")  # a different H1 is a section
     assert markdown.read(other.encode(), SETTINGS).blocks[0].section == ("Overview",)
+
+
+MENU_NODE = """\
+<!DOCTYPE html><html><!-- Created by GNU Texinfo 6.8 --><head><title>Using libffi (libffi)</title></head>
+<body lang="en"><div class="chapter" id="Using-libffi"><div class="header"><p>
+Next: <a href="Memory-Usage.html">Memory Usage</a>, Previous: <a href="Introduction.html">What is libffi?</a>,
+Up: <a href="index.html">libffi</a> &nbsp; [<a href="Index.html">Index</a>]</p></div><hr>
+<h2 class="chapter">2 Using libffi</h2>
+<ul class="section-toc"><li><a href="The-Basics.html">The Basics</a></li>
+<li><a href="The-Closure-API.html">The Closure API</a></li><li><a href="Closure-Example.html">Closure Example</a></li>
+</ul></div></body></html>
+"""
+INDEX_NODE = """\
+<!DOCTYPE html><html><!-- Created by GNU Texinfo 6.8 --><head><title>Index (libffi)</title></head>
+<body lang="en"><div class="unnumbered" id="Index"><h2 class="unnumbered">Index</h2>
+<table><tr><th>Jump to:</th><td><a class="summary-letter" href="#I_cp_letter-A"><b>A</b></a></td></tr></table>
+<table class="index-cp"><tr><td></td><th>Index Entry</th><th>Section</th></tr>
+<tr><td></td><td><a href="Primitive-Types.html#index-ffi_005ftype_005fsint16"><code>ffi_type_sint16</code></a>:</td>
+<td><a href="Primitive-Types.html">Primitive Types</a></td></tr></table></div></body></html>
+"""
+
+
+def test_texinfo_menu_and_index_nodes_are_navigation_not_answers(tmp_path):
+    corpus = tmp_path / "manual"
+    corpus.mkdir()
+    (corpus / "Using-libffi.html").write_text(MENU_NODE, encoding="utf-8")
+    (corpus / "Index.html").write_text(INDEX_NODE, encoding="utf-8")
+    (corpus / "Closure-Example.html").write_text(TEXINFO_PAGE, encoding="utf-8")
+    engine = Engine.open(corpus, tmp_path / "idx")
+    assert [d.source for d in engine.documents] == ["Closure-Example.html"]
+    skipped = {s.source: s.reason for s in engine.stats.skipped}
+    assert skipped == {"Index.html": "no text found: the page has only navigation and headings",
+                       "Using-libffi.html": "no text found: the page has only navigation and headings"}
+    answer = engine.ask("How do I define a closure with libffi?")
+    assert answer.citations[0].text.startswith("A trivial example that creates a new puts")

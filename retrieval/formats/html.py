@@ -21,7 +21,8 @@ from .text import list_blocks
 
 # A manual's navigation line (texinfo, info): "Next: Structures, Previous: Types, Up: Using libffi [Index]".
 # Two or more labels, so a real sentence such as "Next: restart the worker." is never taken for one.
-_NAVIGATION = re.compile(r"(?:(?:Next|Previous|Prev|Up)\s*:\s*[^:\[\]]{1,120}?[,;]?\s*){2,}(?:\[[^\[\]]{1,20}\]\s*)*")
+_NAVIGATION = re.compile(r"(?:(?:Next|Previous|Prev|Up)\s*:\s*[^:\[\]]{1,120}?\s*[,;]?\s*){2,}"
+                         r"(?:\[\s*[^\[\]]{1,20}?\s*\]\s*)*")
 _PERMALINK = "#¶§ "  # anchors after a heading or term ("Node-API#", "ffi_type_void ¶")
 
 
@@ -51,25 +52,47 @@ def _definitions(dl) -> list[str]:
     return entries + [term] if term else entries
 
 
-def _unwrap_definition_paragraphs(data: bytes) -> bytes | str:
-    """The page with ``<dd><p>…</p></dd>`` flattened to ``<dd>…</dd>``: trafilatura drops a definition list
-    whose definitions hold paragraphs, terms and nearby headings with it (DocBook and texinfo pages)."""
-    if b"<dd" not in data.lower():
-        return data
+# Navigation that GNU Texinfo writes into every node of a manual: menus of the child nodes, the index
+# tables of the Index node and their letter jump bars (texinfo 5 to 7 markup). Only on texinfo pages.
+_TEXINFO_NAVIGATION = ("//ul[contains(concat(' ', @class, ' '), ' section-toc ')]"
+                       "|//ul[contains(concat(' ', @class, ' '), ' mini-toc ')]"
+                       "|//table[contains(concat(' ', @class, ' '), ' menu ')]"
+                       "|//table[starts-with(@class, 'index-') or contains(@class, 'printindex')]"
+                       "|//table[.//a[contains(concat(' ', @class, ' '), ' summary-letter')]]"
+                       "|//div[contains(concat(' ', @class, ' '), ' printindex ')]")
+
+
+def _prepare(data: bytes) -> tuple[bytes | str, int]:
+    """The page as the extractor should see it, and how many navigation elements were removed.
+
+    ``<dd><p>…</p></dd>`` is flattened to ``<dd>…</dd>``: trafilatura drops a definition list whose
+    definitions hold paragraphs, terms and nearby headings with it (DocBook and texinfo pages). On a
+    texinfo manual page the menus and index tables are removed: they hold only links to other nodes,
+    and a menu entry ("The Basics") would otherwise answer questions as if it were text.
+    """
+    lowered = data[:4096].lower()
+    texinfo = b"texinfo" in lowered or b"makeinfo" in lowered
+    if not texinfo and b"<dd" not in data.lower():
+        return data, 0
     import lxml.html
     from lxml import etree
 
     try:  # decoded here: lxml alone reads undeclared UTF-8 bytes as Latin-1
         root = lxml.html.fromstring(decode(data))
     except (Skip, ValueError, etree.ParserError):
-        return data
+        return data, 0
+    removed = root.xpath(_TEXINFO_NAVIGATION) + [
+        div for div in root.xpath("//div[@class='header' or @class='nav-panel' or @class='node']")
+        if is_navigation(div.text_content())] if texinfo else []
+    for element in removed:
+        element.drop_tree()
     paragraphs = root.xpath("//dd/p")
-    if not paragraphs:
-        return data
     for p in paragraphs:
         p.tail = " " + (p.tail or "")
         p.drop_tag()
-    return lxml.html.tostring(root, encoding="unicode")
+    if not removed and not paragraphs:
+        return data, 0
+    return lxml.html.tostring(root, encoding="unicode"), len(removed)
 
 
 class _Body:
@@ -132,8 +155,9 @@ class _Body:
 _TEXT_TAGS = ("p", "li", "pre", "blockquote", "td", "th", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6")
 
 
-def _plain_blocks(data: bytes) -> list[Block]:
-    """The text elements of a page trafilatura found no main content in (a fragment, a very short page)."""
+def _plain_blocks(data: bytes | str, whole_text: bool = True) -> list[Block]:
+    """The text elements of a page trafilatura found no main content in (a fragment, a very short page);
+    with ``whole_text``, a page without any such element gives its whole text as one block."""
     import lxml.html
     from lxml import etree
 
@@ -171,7 +195,7 @@ def _plain_blocks(data: bytes) -> list[Block]:
         blocks.append(Block(text, path, kind))
     if terms:
         blocks.append(Block("; ".join(terms), tuple(t for _, t in sections)))
-    if not blocks and (text := clean(root.text_content())):
+    if not blocks and whole_text and (text := clean(root.text_content())):
         blocks.append(Block(text))
     return blocks
 
@@ -180,20 +204,24 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
     """A saved web page as a parsed document (main content only)."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(_unwrap_definition_paragraphs(data), include_comments=False, include_tables=True, include_images=False,
+    page, removed = _prepare(data)
+    if removed and not _plain_blocks(page, whole_text=False):  # a manual's menu node: headings and links only
+        raise Skip("no text found: the page has only navigation and headings")
+    doc = trafilatura.bare_extraction(page, include_comments=False, include_tables=True, include_images=False,
                                       include_links=False, include_formatting=False, with_metadata=True,
                                       deduplicate=False, as_dict=False)
     if doc is None or doc.body is None:
-        blocks, dropped = _without_navigation(_plain_blocks(data))
+        blocks, dropped = _without_navigation(_plain_blocks(page))
         if not blocks:
-            raise Skip("no text found: the page has no text")
-        return ParsedDocument("html", None, None, None, finish(blocks, settings.max_paragraph_chars), dropped)
+            raise Skip("no text found: the page has no text" + (" (only navigation)" if removed else ""))
+        return ParsedDocument("html", None, None, None, finish(blocks, settings.max_paragraph_chars),
+                              dropped + removed)
     body = _Body(_page_title(data, doc.title))
     body.walk(doc.body)
     date = metadata_date(doc.date)
     blocks, dropped = _without_navigation(body.blocks)
     if len(data) < 20_000:  # a short page: the extractor may keep too little of it to tell content from chrome
-        plain, plain_dropped = _without_navigation(_plain_blocks(data))
+        plain, plain_dropped = _without_navigation(_plain_blocks(page))
         plain_chars = sum(len(b.text) for b in plain)
         chars = sum(len(b.text) for b in blocks)
         lost = chars < 0.8 * plain_chars or len(blocks) * 2 < len(plain)
@@ -206,8 +234,10 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
     while blocks and len(blocks[0].text.split()) <= 10 and (found := parse_date(blocks[0].text)):
         date = date or found  # a visible dateline above the text is metadata
         blocks = blocks[1:]
-    return ParsedDocument("html", body.title, date, doc.url or None, finish(blocks, settings.max_paragraph_chars),
-                          dropped)
+    blocks = finish(blocks, settings.max_paragraph_chars)
+    if not blocks:
+        raise Skip("no text found: the page has only navigation" if removed or dropped else "no text found")
+    return ParsedDocument("html", body.title, date, doc.url or None, blocks, dropped + removed)
 
 
 _TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
