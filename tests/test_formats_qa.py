@@ -246,3 +246,27 @@ def test_texinfo_menu_and_index_nodes_are_navigation_not_answers(tmp_path):
                        "Using-libffi.html": "no text found: the page has only navigation and headings"}
     answer = engine.ask("How do I define a closure with libffi?")
     assert answer.citations[0].text.startswith("A trivial example that creates a new puts")
+
+
+def test_sphinx_directives_read_as_sphinx_shows_them():
+    from retrieval.formats import rst
+
+    page = ("Guide\n=====\n\nIntro paragraph here.\n\n.. toctree::\n   :maxdepth: 2\n   :caption: Contents\n\n"
+            "   install\n   usage\n\n.. automodule:: mypkg.core\n   :members:\n\n.. deprecated:: 2.0\n"
+            "   Use the new API.\n\n.. versionchanged:: 3.1\n\n   The default timeout is now 30 seconds.\n")
+    texts = [b.text for b in rst.read(page.encode(), SETTINGS).blocks]
+    assert texts == ["Intro paragraph here.", "mypkg.core", "Deprecated since version 2.0: Use the new API.",
+                     "Changed in version 3.1: The default timeout is now 30 seconds."]  # no ":maxdepth: 2"
+
+
+def test_a_damaged_pdf_is_skipped_with_its_reason_and_no_anonymous_library_warning(tmp_path, caplog):
+    from retrieval.corpus import read_corpus
+
+    make_expenses_pdf(tmp_path / "travel.pdf")
+    (tmp_path / "cut.pdf").write_bytes((tmp_path / "travel.pdf").read_bytes()[:1500])
+    with caplog.at_level("WARNING"):
+        docs = read_corpus(tmp_path, SETTINGS)
+    assert [d.source for d in docs] == ["travel.pdf"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("cut.pdf" in m and "damaged PDF" in m for m in messages), messages
+    assert all("cut.pdf" in m for m in messages), messages  # every warning names the file it is about

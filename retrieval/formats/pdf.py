@@ -13,6 +13,7 @@ skipped with that reason.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ from .dates import metadata_date
 from .markdown import table_rows
 from .model import Block, ParsedDocument, Skip, clean, finish
 from .text import ends_sentence
+
+# pypdf warns about damage ("EOF marker not found") without naming the file; what matters reaches the
+# user as the file's skip reason or not at all.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
 _EDGE_LINES = 2  # lines at the top and bottom of a page that may be running headers/footers

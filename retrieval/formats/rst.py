@@ -23,6 +23,8 @@ from .text import list_blocks
 _ROLE = re.compile(r":([A-Za-z][\w.+-]*(?::[\w.+-]+)*):`")
 _DIRECTIVE = re.compile(r"^\s*\.\.\s+([A-Za-z][\w.+-]*(?::[\w.+-]+)*)::", re.M)
 _TARGET = re.compile(r"\s*<[^<>]*>$")
+_VERSION_LABELS = {"versionadded": "New in version", "versionchanged": "Changed in version",
+                   "deprecated": "Deprecated since version", "versionremoved": "Removed in version"}
 
 
 def _register_unknown(text: str) -> None:
@@ -40,6 +42,9 @@ def _register_unknown(text: str) -> None:
         def __missing__(self, key):
             return directives.unchanged
 
+        def __bool__(self):  # docutils parses a directive's ":option: value" lines only for a truthy spec
+            return True
+
     class TextDirective(Directive):
         has_content = True
         optional_arguments = 1
@@ -48,10 +53,31 @@ def _register_unknown(text: str) -> None:
 
         def run(self):
             container = nodes.container()
+            label = _VERSION_LABELS.get(self.name.lower())
+            if label and self.arguments:  # Sphinx's wording: "New in version 1.4: The retry option."
+                version, *more = " ".join(self.arguments).split(None, 1)
+                rest = clean(more[0]) if more else ""
+                lead = f"{label} {version}:" + (f" {rest}" if rest else "")
+                self.state.nested_parse(self.content, self.content_offset, container)
+                first = next(iter(container.findall(nodes.paragraph)), None)
+                if first is not None and not rest:
+                    first.insert(0, nodes.Text(lead + " "))
+                else:
+                    container.insert(0, nodes.paragraph(text=lead))
+                return [container]
             if self.arguments:
                 container += nodes.paragraph(text=self.arguments[0])
             self.state.nested_parse(self.content, self.content_offset, container)
             return [container]
+
+    class NavigationDirective(Directive):  # Sphinx's table of contents: names of other pages, not text
+        has_content = True
+        optional_arguments = 1
+        final_argument_whitespace = True
+        option_spec = AnyOptions()
+
+        def run(self):
+            return []
 
     for name in set(_ROLE.findall(text)):
         if roles._roles.get(name) is None and name.lower() not in roles._role_registry:
@@ -60,6 +86,8 @@ def _register_unknown(text: str) -> None:
         known = name.lower() in directives._directive_registry or name.lower() in en.directives
         if name.lower() in ("code-block", "sourcecode"):  # Sphinx's names for docutils' code directive
             directives.register_directive(name, CodeBlock)
+        elif name.lower() == "toctree":
+            directives.register_directive(name, NavigationDirective)
         elif not known and name not in directives._directives:
             directives.register_directive(name, TextDirective)
 
