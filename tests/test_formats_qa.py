@@ -270,3 +270,50 @@ def test_a_damaged_pdf_is_skipped_with_its_reason_and_no_anonymous_library_warni
     messages = [r.getMessage() for r in caplog.records]
     assert any("cut.pdf" in m and "damaged PDF" in m for m in messages), messages
     assert all("cut.pdf" in m for m in messages), messages  # every warning names the file it is about
+
+
+GITHUB_README = """\
+<p align="center">
+  <img src="logo.png" alt="Fluxgate" width="200">
+</p>
+
+<h1 align="center">Fluxgate</h1>
+
+[![CI](https://github.com/x/fluxgate/actions/workflows/ci.yml/badge.svg)](https://github.com/x/fluxgate/actions) \
+[![PyPI](https://img.shields.io/pypi/v/fluxgate)](https://pypi.org/project/fluxgate)
+
+Fluxgate is a rate limiter for HTTP APIs. It keeps counters in Redis and
+supports sliding windows.
+
+## Table of Contents
+
+- [Installation](#installation)
+- [Usage](#usage)
+
+## Installation
+
+```
+pip install fluxgate
+```
+
+## Usage
+
+Set `FLUXGATE_REDIS_URL` to your Redis instance.
+
+- [Redis](https://redis.io) holds the counters.
+- ![Architecture diagram](docs/arch.png)
+"""
+
+
+def test_github_readme_html_title_badges_and_table_of_contents():
+    from retrieval.formats import markdown
+
+    doc = markdown.read(GITHUB_README.encode(), SETTINGS)
+    assert doc.title == "Fluxgate"
+    assert [(b.section, b.text) for b in doc.blocks] == [
+        ((), "Fluxgate is a rate limiter for HTTP APIs. It keeps counters in Redis and supports sliding windows."),
+        (("Installation",), "pip install fluxgate"),
+        (("Usage",), "Set FLUXGATE_REDIS_URL to your Redis instance."),
+        (("Usage",), "- Redis holds the counters.\n- Architecture diagram"),  # real links and images stay
+    ]
+    assert doc.dropped == 3  # the logo's empty HTML block, the badge row, the table of contents

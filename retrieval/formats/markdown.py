@@ -20,6 +20,30 @@ from .text import list_blocks
 
 _TAG = re.compile(r"<[^>]+>")
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_HTML_HEADING = re.compile(r"\s*<h([1-6])\b[^>]*>(.*?)</h\1\s*>\s*", re.S | re.I)  # README: <h1 align="center">
+_BADGE = re.compile(r"badge|shields\.io|/actions/workflows/|travis-ci|codecov|coveralls", re.I)
+
+
+def html_heading(token) -> tuple[int, str] | None:
+    """(level, text) of an HTML block that is only a heading (``<h1 align="center">Fluxgate</h1>``)."""
+    m = _HTML_HEADING.fullmatch(_COMMENT.sub("", token.content)) if token.type == "html_block" else None
+    return (int(m.group(1)), clean(html.unescape(_TAG.sub(" ", m.group(2))))) if m else None
+
+
+def is_badge_row(token) -> bool:
+    """An inline token of images only (each maybe inside a link): a row of badges, or one CI/version badge."""
+    images = [c for c in token.children or () if c.type == "image"]
+    rest = [c for c in token.children or () if c.type not in ("image", "link_open", "link_close", "softbreak")
+            and not (c.type == "text" and not c.content.strip(" |·•-"))]
+    return bool(images) and not rest and (len(images) >= 2 or bool(_BADGE.search(images[0].attrGet("src") or "")))
+
+
+def is_page_link(token) -> bool:
+    """An inline token that is just one link to a place in the same page (a table-of-contents entry)."""
+    children = [c for c in token.children or () if not (c.type == "text" and not c.content.strip())]
+    return (len(children) >= 3 and children[0].type == "link_open" and children[-1].type == "link_close"
+            and (children[0].attrGet("href") or "").startswith("#")
+            and all(c.type in ("text", "code_inline") for c in children[1:-1]))
 
 
 def inline_text(token) -> str:
@@ -64,19 +88,27 @@ class _Walker:
         while i < len(tokens):
             i = self.step(i)
 
+    def heading(self, level: int, text: str) -> None:
+        if level == 1 and self.title_h1 and self.title is None:
+            self.title = text
+        elif text:
+            while self.sections and self.sections[-1][0] >= level:
+                self.sections.pop()
+            self.sections.append((level, text))
+
     def step(self, i: int) -> int:
         t = self.tokens[i]
         if t.type == "heading_open":
-            level, text = int(t.tag[1]), inline_text(self.tokens[i + 1])
-            if level == 1 and self.title_h1 and self.title is None:
-                self.title = text
-            elif text:
-                while self.sections and self.sections[-1][0] >= level:
-                    self.sections.pop()
-                self.sections.append((level, text))
+            self.heading(int(t.tag[1]), inline_text(self.tokens[i + 1]))
             return i + 3
+        if (found := html_heading(t)) is not None:
+            self.heading(*found)
+            return i + 1
         if t.type == "paragraph_open":
-            self.blocks.append(Block(inline_text(self.tokens[i + 1]), self.path))
+            if is_badge_row(self.tokens[i + 1]):  # CI and version badges: page chrome
+                self.dropped += 1
+            else:
+                self.blocks.append(Block(inline_text(self.tokens[i + 1]), self.path))
             return i + 3
         if t.type in ("fence", "code_block"):
             self.blocks.append(Block(t.content, self.path, "code"))
@@ -114,6 +146,10 @@ class _Walker:
         items: list[str] = []
         depth = 0
         marker = ""
+        inlines = [t for t in self.tokens[i:end + 1] if t.type == "inline"]
+        if inlines and all(map(is_page_link, inlines)):  # a table of contents: links to this page's headings
+            self.dropped += 1
+            return end + 1
         for j in range(i, end + 1):
             t = self.tokens[j]
             if t.type in ("bullet_list_open", "ordered_list_open"):
@@ -156,11 +192,14 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
 
     meta, body = split_front_matter(decode(data))
     tokens = MarkdownIt("commonmark").enable("table").parse(body)
-    h1 = [k for k, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h1"]
-    first_heading = next((k for k, t in enumerate(tokens) if t.type == "heading_open"), None)
+    h1 = [k for k, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h1"
+          or (found := html_heading(t)) is not None and found[0] == 1]
+    first_heading = next((k for k, t in enumerate(tokens) if t.type == "heading_open" or html_heading(t)), None)
     own_h1 = len(h1) == 1 and h1[0] == first_heading
     if own_h1 and meta.get("title"):  # the front matter names the document; an H1 repeating it is no section
-        own_h1 = clean(inline_text(tokens[h1[0] + 1])).casefold() == clean(str(meta["title"])).casefold()
+        first = tokens[h1[0]]
+        text = html_heading(first)[1] if first.type == "html_block" else inline_text(tokens[h1[0] + 1])
+        own_h1 = clean(text).casefold() == clean(str(meta["title"])).casefold()
     walker = _Walker(tokens, title_h1=own_h1)
     walker.run()
     blocks = finish(walker.blocks, settings.max_paragraph_chars)
