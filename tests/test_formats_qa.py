@@ -170,7 +170,24 @@ def test_text_title_is_a_title_like_line_not_a_url_or_a_row_of_badges():
     doc = parse_file("README.txt", notes.encode(), SETTINGS)
     assert doc.title == "This file is part of the Example Math Library."
     assert all("https://" not in " ".join(b.section) for b in doc.blocks)  # a URL line is text, not a heading
-    assert any(b.text == "https://www.example.org/" for b in doc.blocks)  # and never lost
+    # never lost: it says what it is, with the line that introduces it
+    assert any(b.text == "Official website: https://www.example.org/" for b in doc.blocks)
+
+
+def test_text_two_column_listing_keeps_one_row_per_line():
+    from retrieval.corpus import parse_file
+
+    notes = ("EXAMPLE LIBRARY\n\nThe distribution contains the following files.\n\n"
+             "AUTHORS         - the authors of the library\nBUGS            - known bugs, please read this file!\n"
+             "COPYING         - the GNU General Public License, version 3\n"
+             "INSTALL         - how to install the library\n\n"
+             "The autotools files are distributed under the same licence.\n")
+    blocks = parse_file("README.txt", notes.encode(), SETTINGS).blocks
+    assert blocks[1].kind == "list" and blocks[1].section == ()
+    assert blocks[1].text.split("\n") == ["AUTHORS - the authors of the library",
+                                          "BUGS - known bugs, please read this file!",
+                                          "COPYING - the GNU General Public License, version 3",
+                                          "INSTALL - how to install the library"]
 
 
 SPHINX_SINGLE_PAGE = """\

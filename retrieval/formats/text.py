@@ -152,6 +152,26 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return paragraphs
 
 
+_GAP = re.compile(r"\S( {2,}|\t+)(?=\S)")
+
+
+def _columns(lines: list[str]) -> bool:
+    """Whether at least three lines, nearly all of them, have a second column starting at the same place."""
+    if len(lines) < 3:
+        return False
+    starts = [m.end() for line in lines if (m := _GAP.search(line.expandtabs()))]
+    common = max(map(starts.count, set(starts)), default=0)
+    return common >= 3 and common >= 0.8 * len(lines)
+
+
+def _run_units(run: list[str]) -> list[Unit]:
+    """A run of plain lines as paragraphs; a two-column listing ("AUTHORS   - the authors of the library")
+    as list items, one per row (joined, its rows would read as one sentence; apart, as headings)."""
+    if _columns(run):
+        return [Unit("item", line.strip()) for line in run]
+    return [Unit("para", p) for p in _paragraphs(run)]
+
+
 def units_of(body: str) -> list[Unit]:
     """Headings, list items and paragraphs of a plain-text body, in order."""
     units: list[Unit] = []
@@ -163,7 +183,7 @@ def units_of(body: str) -> list[Unit]:
             line = lines[i]
             heading = _line_heading(line, lines[i + 1] if i + 1 < len(lines) else None, i == 0 or not run)
             if heading is not None or _LIST_ITEM.match(line) or _UNDERLINE.match(line):
-                units.extend(Unit("para", p) for p in _paragraphs(run))
+                units.extend(_run_units(run))
                 run = []
             if heading is not None:
                 units.append(Unit("heading", heading[1], heading[0]))
@@ -185,8 +205,22 @@ def units_of(body: str) -> list[Unit]:
                 continue
             run.append(line)
             i += 1
-        units.extend(Unit("para", p) for p in _paragraphs(run))
-    return units
+        units.extend(_run_units(run))
+    return _with_addresses_joined(units)
+
+
+def _with_addresses_joined(units: list[Unit]) -> list[Unit]:
+    """A line ending in ":" followed by an address on its own ("Official website:" / "  https://…") is one
+    paragraph: the address alone would answer questions without saying what it is."""
+    joined: list[Unit] = []
+    for unit in units:
+        prev = joined[-1] if joined else None
+        if (prev is not None and prev.kind == "para" and unit.kind == "para" and prev.text.rstrip().endswith(":")
+                and _ADDRESS.match(unit.text.strip())):
+            joined[-1] = Unit("para", f"{prev.text.rstrip()} {unit.text.strip()}")
+        else:
+            joined.append(unit)
+    return joined
 
 
 def list_blocks(items: list[str], section: tuple[str, ...]) -> list[Block]:
@@ -259,7 +293,7 @@ def structure(units: list[Unit], settings: CorpusSettings, date: str | None = No
             continue
         implicit = (u.kind == "para" and not ends_sentence(u.text) and len(u.text.split()) <= 10
                     and not u.text.endswith(":") and nxt is not None and nxt.kind != "heading"
-                    and not _ADDRESS.match(u.text.strip()))  # a URL on its own line is text, not a heading
+                    and "://" not in u.text)  # a line with a URL is text, not a heading
         if (u.kind == "heading" or implicit) and nxt is not None:
             level = u.level or _IMPLICIT
             while sections and sections[-1][0] >= level:
