@@ -240,6 +240,25 @@ class Analyzer:
             i += 1
         return out
 
+    def chunk_terms(self, chunk: str) -> tuple[str, ...] | None:
+        """The terms of a piece of text without whitespace, or None when a word of it may begin a
+        multi-word alias (its terms then depend on the words after it).
+
+        No token spans whitespace, so the terms of a text are the terms of its
+        ``str.split()`` chunks in order: the build memoises them per chunk.
+        """
+        out: list[str] = []
+        for token in self._words(chunk.translate(_QUOTES)):
+            term, starts_phrase = self._lookup(token)
+            if starts_phrase:
+                return None
+            if term is not None:
+                if term.__class__ is str:
+                    out.append(term)
+                else:
+                    out.extend(term)
+        return tuple(out)
+
     def term_set(self, text: str) -> set[str]:
         """The distinct terms of ``text`` (``set(self.terms(text))``, analysing each distinct word once)."""
         tokens = self._words(text.translate(_QUOTES))

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import IndexCorrupt, IndexUnwritable
-from .index import CompiledIndex
+from .index import CompiledIndex, compute_idf
 from .formats.model import KINDS
 from .models import Document
 from .settings import BM25Settings
@@ -177,80 +177,212 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
     the failed build is left behind and the previous build stays current. ``extra_arrays`` are written
     as ``<name>.npy`` beside the others (covered by meta's sizes and CRCs), e.g. the paragraph terms.
     """
-    build_id = f"build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-    tmp = index_dir / f".{build_id}.tmp"
-    final = index_dir / build_id
-    current_tmp = index_dir / f".CURRENT.{os.getpid()}.tmp"
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        tmp.mkdir()
-        n = sum(len(doc.paragraphs) for doc in documents)
-        para_doc = np.empty(n, dtype=np.int32)
-        para_num = np.empty(n, dtype=np.int32)
-        sizes = np.empty(n, dtype=np.int64)
-        crcs = np.empty(n, dtype=np.uint32)
-        para_section = np.full(n, -1, dtype=np.int32)
-        para_page = np.zeros(n, dtype=np.int32)
-        para_kind = np.zeros(n, dtype=np.int8)
-        section_ids: dict[tuple[str, ...], int] = {}
-        kind_ids = {k: i for i, k in enumerate(KINDS)}
-        columns: dict[str, list] = {key: [] for key in _DOC_FIELDS}
-        pid = 0
-        # Paragraph texts stream to disk so a large corpus is never held twice.
-        with open(tmp / "texts.bin", "wb", buffering=1 << 20) as out:
-            for d_index, doc in enumerate(documents):
-                for key, value in zip(_DOC_FIELDS, (doc.source, doc.title, doc.date, doc.url, pid,
-                                                    len(doc.paragraphs), doc.format)):
-                    columns[key].append(value)
-                for p in doc.paragraphs:
-                    data = p.text.encode("utf-8")
-                    out.write(data)
-                    sizes[pid] = len(data)
-                    para_doc[pid] = d_index
-                    para_num[pid] = p.number
-                    crcs[pid] = paragraph_crc(d_index, p.number, data)
-                    if p.section:
-                        para_section[pid] = section_ids.setdefault(p.section, len(section_ids))
-                    if p.page:
-                        para_page[pid] = p.page
-                    if p.kind != "prose":
-                        para_kind[pid] = kind_ids.get(p.kind, 0)
-                    pid += 1
-        offsets = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(sizes, out=offsets[1:])
-        arrays = {
-            "ptr": compiled.ptr, "post_para": compiled.post_para, "post_tf": compiled.post_tf,
-            "impact": compiled.impact,
-            "df": compiled.df, "idf": compiled.idf, "para_len": compiled.para_len,
-            "para_doc": para_doc, "para_num": para_num, "text_offsets": offsets, "text_crc": crcs,
-            "para_section": para_section, "para_page": para_page, "para_kind": para_kind,
-        }
-        for name, array in {**arrays, **(extra_arrays or {})}.items():
-            np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-        (tmp / "terms.txt").write_text("\n".join(terms), encoding="utf-8")
-        (tmp / "words.tsv").write_text("".join(f"{w}\t{c}\n" for w, c in sorted((words or {}).items())),
-                                       encoding="utf-8")
-        # Columns, not one object per document: 100k tiny files load in a fraction of the time.
-        _write_json(tmp / "documents.json", columns)
-        _write_json(tmp / "sections.json", [list(path) for path in section_ids])
-        files = {p.name: [p.stat().st_size, _file_crc(p)] for p in sorted(tmp.iterdir())}
-        meta = {"format": FORMAT_VERSION, "fingerprint": fingerprint, "documents": len(documents),
-                "paragraphs": n, "vocabulary": len(terms), "files": files, **(extra_meta or {})}
-        _write_json(tmp / "meta.json", meta)
-        _fsync_folder(tmp)
-        os.rename(tmp, final)
-        current_tmp.write_text(build_id, encoding="utf-8")
-        os.replace(current_tmp, index_dir / "CURRENT")
-    except BaseException as exc:
-        for leftover in (tmp, final):
-            shutil.rmtree(leftover, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            current_tmp.unlink()
-        if isinstance(exc, OSError):
-            raise IndexUnwritable(index_dir, exc) from None
-        raise
-    _remove_stale(index_dir, keep=build_id)
-    return final
+    with IndexWriter(index_dir) as writer:
+        for doc in documents:
+            paragraphs = doc.paragraphs
+            writer.add_document(doc.source, doc.title, doc.date, doc.url, doc.format,
+                                [p.text for p in paragraphs], [p.section for p in paragraphs],
+                                [p.page for p in paragraphs], [p.kind for p in paragraphs],
+                                numbers=[p.number for p in paragraphs])
+        writer.write_compiled(compiled)
+        for name, array in (extra_arrays or {}).items():
+            writer.add_array(name, array)
+        return writer.commit(fingerprint=fingerprint, terms=terms, words=words, extra_meta=extra_meta)
+
+
+class _Column:
+    """A growing numpy column (one value per paragraph)."""
+
+    def __init__(self, dtype, fill=0) -> None:
+        self.data = np.full(1024, fill, dtype=dtype)
+        self.fill = fill
+        self.size = 0
+
+    def extend(self, values) -> None:
+        values = np.asarray(values, dtype=self.data.dtype)
+        end = self.size + len(values)
+        if end > len(self.data):
+            grown = np.full(max(end, 2 * len(self.data)), self.fill, dtype=self.data.dtype)
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size : end] = values
+        self.size = end
+
+    @property
+    def array(self) -> np.ndarray:
+        return self.data[: self.size]
+
+
+def _write_npy_header(fh, dtype, length: int) -> None:
+    np.lib.format.write_array_header_1_0(
+        fh, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": (length,)})
+
+
+class IndexWriter:
+    """Writes one build folder piece by piece: documents as they come, postings term range by term range.
+
+    Use as a context manager: on an exception the unfinished build is removed and
+    the previous build stays current; :meth:`commit` makes the new one current.
+    Memory: the per-paragraph columns (a few bytes each) and one postings block.
+    """
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = index_dir
+        self.build_id = f"build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        self.tmp = index_dir / f".{self.build_id}.tmp"
+        self._committed = False
+        self._columns: dict[str, list] = {key: [] for key in _DOC_FIELDS}
+        self._para_doc, self._para_num = _Column(np.int32), _Column(np.int32)
+        self._sizes, self._crcs = _Column(np.int64), _Column(np.uint32)
+        self._para_section, self._para_page, self._para_kind = _Column(np.int32, -1), _Column(np.int32), _Column(np.int8)
+        self._section_ids: dict[tuple[str, ...], int] = {}
+        self._kind_ids = {k: i for i, k in enumerate(KINDS)}
+        self._texts = None
+        self._postings_written = False
+
+    def __enter__(self) -> "IndexWriter":
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            self.tmp.mkdir()
+            # Paragraph texts stream to disk so a large corpus is never held in memory.
+            self._texts = open(self.tmp / "texts.bin", "wb", buffering=1 << 20)
+        except OSError as exc:
+            self._abort()
+            raise IndexUnwritable(self.index_dir, exc) from None
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if not self._committed:
+            self._abort()
+            if isinstance(exc, OSError):
+                raise IndexUnwritable(self.index_dir, exc) from None
+
+    def _abort(self) -> None:
+        if self._texts is not None:
+            with contextlib.suppress(OSError):
+                self._texts.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    @property
+    def n_documents(self) -> int:
+        return len(self._columns["source"])
+
+    @property
+    def n_paragraphs(self) -> int:
+        return self._para_doc.size
+
+    def add_document(self, source: str, title: str | None, date: str | None, url: str | None, format: str,
+                     texts, sections=(), pages=(), kinds=(), numbers=None) -> None:
+        """The next document and its paragraphs' texts (numbered 1.. unless ``numbers`` says otherwise);
+        ``sections``, ``pages``, ``kinds``: one per paragraph, or empty when none has one."""
+        d_index, pid, n = self.n_documents, self.n_paragraphs, len(texts)
+        for key, value in zip(_DOC_FIELDS, (source, title, date, url, pid, n, format)):
+            self._columns[key].append(value)
+        numbers = range(1, n + 1) if numbers is None else numbers
+        sizes, crcs = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.uint32)
+        write, key = self._texts.write, _PARA_KEY.pack
+        for i, (text, number) in enumerate(zip(texts, numbers)):
+            data = text.encode("utf-8")
+            write(data)
+            sizes[i] = len(data)
+            crcs[i] = zlib.crc32(data, zlib.crc32(key(d_index, number)))
+        self._sizes.extend(sizes)
+        self._crcs.extend(crcs)
+        self._para_doc.extend(np.full(n, d_index, dtype=np.int32))
+        self._para_num.extend(numbers)
+        section_ids = self._section_ids
+        self._para_section.extend([section_ids.setdefault(s, len(section_ids)) if s else -1 for s in sections]
+                                  if any(sections) else np.full(n, -1))
+        self._para_page.extend([p or 0 for p in pages] if any(pages) else np.zeros(n))
+        self._para_kind.extend([self._kind_ids.get(k, 0) if k != "prose" else 0 for k in kinds]
+                               if kinds else np.zeros(n))
+
+    def write_postings(self, df: np.ndarray, para_len: np.ndarray, blocks, bm25: BM25Settings) -> None:
+        """Postings grouped by term: ``blocks`` yields ``(post_para, post_tf)`` covering whole terms in
+        term order; idf and impacts are computed here, block by block."""
+        df = np.asarray(df, dtype=np.int32)
+        para_len = np.asarray(para_len, dtype=np.int32)
+        ptr = np.zeros(len(df) + 1, dtype=np.int64)
+        np.cumsum(df, out=ptr[1:])
+        idf = compute_idf(df, len(para_len), bm25)
+        total, term = int(ptr[-1]), 0
+        names = ("post_para", "post_tf", "impact")
+        files = [open(self.tmp / f"{name}.npy", "wb", buffering=1 << 20) for name in names]
+        try:
+            for fh, dtype in zip(files, (np.int32, np.int32, np.float64)):
+                _write_npy_header(fh, dtype, total)
+            for post_para, post_tf in blocks:
+                last = int(np.searchsorted(ptr, ptr[term] + len(post_para), side="left"))
+                if int(ptr[last]) != int(ptr[term]) + len(post_para):
+                    raise ValueError("a postings block does not cover whole terms")
+                block = CompiledIndex(ptr=ptr[term : last + 1] - ptr[term], post_para=post_para, post_tf=post_tf,
+                                      df=df[term:last], idf=idf[term:last], para_len=para_len, settings=bm25)
+                for fh, array in zip(files, (post_para, post_tf, block.impact)):
+                    np.ascontiguousarray(array).tofile(fh)
+                term = last
+        finally:
+            for fh in files:
+                fh.close()
+        if term != len(df) and total:
+            raise ValueError("the postings blocks end before the last term")
+        for name, array in (("ptr", ptr), ("df", df), ("idf", idf), ("para_len", para_len)):
+            np.save(self.tmp / f"{name}.npy", array, allow_pickle=False)
+        self._postings_written = True
+
+    def write_compiled(self, compiled: CompiledIndex) -> None:
+        """The postings of an index compiled in memory."""
+        for name in ("ptr", "post_para", "post_tf", "impact", "df", "idf", "para_len"):
+            np.save(self.tmp / f"{name}.npy", np.ascontiguousarray(getattr(compiled, name)), allow_pickle=False)
+        self._postings_written = True
+
+    def add_array(self, name: str, array: np.ndarray) -> None:
+        """Another array of the build, saved as ``<name>.npy`` (covered by meta's sizes and CRCs)."""
+        np.save(self.tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+
+    def commit(self, *, fingerprint: str, terms: list[str], words: dict[str, int] | None = None,
+               extra_meta: dict | None = None) -> Path:
+        """Finish the build folder and make it current atomically; returns the build folder."""
+        if not self._postings_written:
+            raise ValueError("commit before the postings were written")
+        tmp, index_dir, build_id = self.tmp, self.index_dir, self.build_id
+        final = index_dir / build_id
+        current_tmp = index_dir / f".CURRENT.{os.getpid()}.tmp"
+        try:
+            self._texts.close()
+            n = self.n_paragraphs
+            offsets = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(self._sizes.array, out=offsets[1:])
+            arrays = {"para_doc": self._para_doc.array, "para_num": self._para_num.array,
+                      "text_offsets": offsets, "text_crc": self._crcs.array,
+                      "para_section": self._para_section.array, "para_page": self._para_page.array,
+                      "para_kind": self._para_kind.array}
+            for name, array in arrays.items():
+                np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+            (tmp / "terms.txt").write_text("\n".join(terms), encoding="utf-8")
+            (tmp / "words.tsv").write_text("".join(f"{w}\t{c}\n" for w, c in sorted((words or {}).items())),
+                                           encoding="utf-8")
+            # Columns, not one object per document: 100k tiny files load in a fraction of the time.
+            _write_json(tmp / "documents.json", self._columns)
+            _write_json(tmp / "sections.json", [list(path) for path in self._section_ids])
+            files = {p.name: [p.stat().st_size, _file_crc(p)] for p in sorted(tmp.iterdir())}
+            meta = {"format": FORMAT_VERSION, "fingerprint": fingerprint, "documents": self.n_documents,
+                    "paragraphs": n, "vocabulary": len(terms), "files": files, **(extra_meta or {})}
+            _write_json(tmp / "meta.json", meta)
+            _fsync_folder(tmp)
+            os.rename(tmp, final)
+            current_tmp.write_text(build_id, encoding="utf-8")
+            os.replace(current_tmp, index_dir / "CURRENT")
+        except BaseException as exc:
+            shutil.rmtree(final, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                current_tmp.unlink()
+            if isinstance(exc, OSError):
+                self._abort()
+                raise IndexUnwritable(index_dir, exc) from None
+            raise
+        self._committed = True
+        _remove_stale(index_dir, keep=build_id)
+        return final
 
 
 def _fsync_folder(folder: Path) -> None:
