@@ -138,40 +138,33 @@ class FileProcessor:
         blocks = pf.blocks
         texts = [index_text(b) for b in blocks]
         context = context_text(source, pf.title, blocks[0].text if blocks else "", self.corpus.title_weight)
-        if texts and context:  # the title and file name count as words of the first paragraph
-            texts[0] += "\n" + context
-        para_ptr, ids, tfs = self.tokenizer.term_counts(texts)
+        # The title and file name count as words of the first paragraph.
+        word_context = context_text(source, pf.title, blocks[0].text if blocks else "", 1)
+        (para_ptr, ids, tfs), words = self.tokenizer.file_counts(texts, context, word_context)
         present, local = np.unique(ids, return_inverse=True)
         strings = self.tokenizer.terms.strings
         result = FileResult(
-            pf.title, pf.date, pf.url, pf.paragraphs, [strings[i] for i in present.tolist()], para_ptr,
+            pf.title, pf.date, pf.url, pf.paragraphs, list(map(strings.__getitem__, present.tolist())), para_ptr,
             local.astype(np.int32).reshape(-1), tfs, pf.format,
             tuple(b.section for b in blocks) if any(b.section for b in blocks) else (),
             tuple(b.page for b in blocks) if any(b.page for b in blocks) else (),
             tuple(b.kind for b in blocks) if any(b.kind != "prose" for b in blocks) else (),
             pf.dropped)
         self.cache.put(sha, result)
-        return self._output(sha, source, replace(result, vocab=[], ids=ids), False)
+        return self._output(sha, source, replace(result, vocab=[], ids=ids), False, words=words)
 
     def _output(self, sha: str | None, source: str, result: FileResult | None, reused: bool,
-                reason: str | None = None) -> FileOutput:
-        word_ids = word_counts = None
-        if result is not None:
-            if reused:  # a cached file: its terms in this worker's numbering
-                worker_ids = np.fromiter(map(self.tokenizer.terms.id, result.vocab), dtype=np.int32,
-                                         count=len(result.vocab))
-                result = replace(result, vocab=[], ids=worker_ids[result.ids])
-            word_ids, word_counts = self.tokenizer.word_counts(_word_texts(source, result, self.corpus))
+                reason: str | None = None, words: tuple[np.ndarray, np.ndarray] | None = None) -> FileOutput:
+        if result is not None and reused:  # a cached file: its terms in this worker's numbering
+            result = replace(result, vocab=[], ids=self.tokenizer.terms.ids_of(result.vocab)[result.ids])
+            sections = result.sections or ((),) * len(result.paragraphs)
+            texts = [index_text(Block(text, section)) for text, section in zip(result.paragraphs, sections)]
+            first = result.paragraphs[0] if result.paragraphs else ""
+            _, words = self.tokenizer.file_counts(texts, word_context=context_text(source, result.title, first, 1),
+                                                  with_terms=False)
+        word_ids, word_counts = words if words is not None else (None, None)
         return FileOutput(sha, result, reused, reason, os.getpid(), self.tokenizer.terms.news(),
                           self.tokenizer.words.news(), word_ids, word_counts)
-
-
-def _word_texts(source: str, result: FileResult, corpus: CorpusSettings) -> list[str]:
-    """The texts whose surface words typo correction learns: paragraphs with headings, title, file name."""
-    sections = result.sections or ((),) * len(result.paragraphs)
-    texts = [index_text(Block(text, section)) for text, section in zip(result.paragraphs, sections)]
-    texts.append(context_text(source, result.title, result.paragraphs[0] if result.paragraphs else "", 1))
-    return texts
 
 
 _WORKER: FileProcessor | None = None

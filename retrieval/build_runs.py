@@ -22,35 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .build_tokens import Growable
 from .spelling import fold_word
 
 RUN_POSTINGS = 1 << 23  # postings buffered before a run is written (12 bytes each while buffered)
 BLOCK_POSTINGS = 1 << 23  # postings per merged block handed to the writer
-
-
-class _Growable:
-    """A numpy array appended to in amortised O(1)."""
-
-    def __init__(self, dtype) -> None:
-        self._data = np.zeros(1024, dtype=dtype)
-        self.size = 0
-
-    def extend(self, values: np.ndarray) -> None:
-        end = self.size + len(values)
-        if end > len(self._data):
-            grown = np.zeros(max(end, 2 * len(self._data)), dtype=self._data.dtype)
-            grown[: self.size] = self._data[: self.size]
-            self._data = grown
-        self._data[self.size : end] = values
-        self.size = end
-
-    def grow_to(self, size: int) -> None:
-        if size > self.size:
-            self.extend(np.zeros(size - self.size, dtype=self._data.dtype))
-
-    @property
-    def array(self) -> np.ndarray:
-        return self._data[: self.size]
 
 
 def _stable_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
@@ -79,10 +55,10 @@ class PostingsRuns:
         self.terms: list[str] = []
         self.word_ids: dict[str, int] = {}
         self.words: list[str] = []
-        self._word_counts = _Growable(np.int64)
-        self._term_luts: dict[object, _Growable] = {}  # worker -> its term ids' corpus-wide ids
-        self._word_luts: dict[object, _Growable] = {}
-        self._para_len = _Growable(np.int32)
+        self._word_counts = Growable(np.int64)
+        self._term_luts: dict[object, Growable] = {}  # worker -> its term ids' corpus-wide ids
+        self._word_luts: dict[object, Growable] = {}
+        self._para_len = Growable(np.int32)
         self._buffer: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._buffered = 0
         self._runs: list[_Run] = []
@@ -104,7 +80,7 @@ class PostingsRuns:
                     gid = ids[text] = len(table)
                     table.append(text)
                 mapped[i] = gid
-            luts.setdefault(worker, _Growable(np.int32)).extend(mapped)
+            luts.setdefault(worker, Growable(np.int32)).extend(mapped)
         self._word_counts.grow_to(len(self.words))
 
     def add_file(self, worker, para_ptr: np.ndarray, ids: np.ndarray, tfs: np.ndarray,

@@ -43,6 +43,13 @@ class Vocabulary:
             self.strings.append(text)
         return i
 
+    def ids_of(self, strings) -> np.ndarray:
+        """The ids of ``strings`` (an iterable that can be read twice), numbering new ones."""
+        found = list(map(self.ids.get, strings))
+        if None in found:
+            found = [self.id(text) if i is None else i for text, i in zip(strings, found)]
+        return np.array(found, dtype=np.int32)
+
     def news(self) -> list[str]:
         """The strings added since the previous call."""
         new = self.strings[self._reported:]
@@ -50,62 +57,142 @@ class Vocabulary:
         return new
 
 
-def _counts(flat: list[int], lengths: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(para_ptr, ids, tfs)``: per paragraph, its distinct ids (ascending) with their counts."""
-    ids = np.fromiter(flat, dtype=np.int64, count=len(flat))
+class Growable:
+    """A 1-d numpy array appended to in amortised O(1)."""
+
+    def __init__(self, dtype, initial=()) -> None:
+        self._data = np.zeros(1024, dtype=dtype)
+        self.size = 0
+        self.extend(initial)
+
+    def extend(self, values) -> None:
+        values = np.asarray(values, dtype=self._data.dtype)
+        end = self.size + len(values)
+        if end > len(self._data):
+            grown = np.zeros(max(end, 2 * len(self._data)), dtype=self._data.dtype)
+            grown[: self.size] = self._data[: self.size]
+            self._data = grown
+        self._data[self.size : end] = values
+        self.size = end
+
+    def grow_to(self, size: int) -> None:
+        if size > self.size:
+            self.extend(np.zeros(size - self.size, dtype=self._data.dtype))
+
+    @property
+    def array(self) -> np.ndarray:
+        return self._data[: self.size]
+
+
+def _expand(ptr: np.ndarray, table: np.ndarray, keys: np.ndarray, owners: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The table rows (CSR: ``table[ptr[k]:ptr[k+1]]``) of ``keys`` concatenated, and each value's owner."""
+    starts = ptr[keys]
+    sizes = ptr[keys + 1] - starts
+    shift = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
+    return table[shift + np.arange(len(shift), dtype=np.int64)], np.repeat(owners, sizes)
+
+
+def _per_paragraph(ids: np.ndarray, para: np.ndarray, n: int, size: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(para_ptr, ids, tfs)``: per paragraph (``para`` of each id), its distinct ids (ascending) with counts."""
     v = max(size, 1)
-    para = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
     keys, tfs = np.unique(para * v + ids, return_counts=True)
-    para_ptr = np.zeros(len(lengths) + 1, dtype=np.int32)
-    np.cumsum(np.bincount(keys // v, minlength=len(lengths)), out=para_ptr[1:])
+    para_ptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(keys // v, minlength=n), out=para_ptr[1:])
     return para_ptr, (keys % v).astype(np.int32), tfs.astype(np.int32)
 
 
 class FileTokenizer:
-    """A worker's tokenizer: paragraphs -> term ids with frequencies, texts -> surface word counts."""
+    """A worker's tokenizer: a file's paragraphs -> term ids with frequencies, and its surface words.
+
+    Each distinct chunk gets a number; per chunk number, its term ids, surface
+    word ids and whether a word of it may begin a multi-word alias are kept in
+    flat arrays, so a file is mapped to terms and words with numpy.
+    """
 
     def __init__(self, analyzer: Analyzer, memo_limit: int = CHUNK_MEMO):
         self.analyzer = analyzer
         self.terms = Vocabulary()
         self.words = Vocabulary()
         self.memo_limit = memo_limit
-        self._chunk_terms: dict[str, tuple[int, ...]] = {}
+        self._reset()
 
-    def term_counts(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(para_ptr, ids, tfs)``: each text's distinct term ids (this worker's) with frequencies."""
-        memo = self._chunk_terms
-        get = memo.__getitem__
-        flat: list[int] = []
-        lengths = np.empty(len(texts), dtype=np.int64)
-        for i, text in enumerate(texts):
-            start = len(flat)
-            chunks = text.split()
-            try:
-                flat.extend(chain.from_iterable(map(get, chunks)))
-            except KeyError:  # a chunk not seen yet
-                del flat[start:]
-                flat.extend(self._analyse(text, chunks))
-            lengths[i] = len(flat) - start
-        return _counts(flat, lengths, len(self.terms.strings))
+    def _reset(self) -> None:
+        self._chunks: dict[str, int] = {}
+        self._term_ptr, self._term_ids = Growable(np.int64, [0]), Growable(np.int64)
+        self._word_ptr, self._word_ids = Growable(np.int64, [0]), Growable(np.int64)
+        self._phrasal = Growable(np.bool_)
 
-    def _analyse(self, text: str, chunks: list[str]) -> list[int]:
-        memo, term_id, out = self._chunk_terms, self.terms.id, []
-        for chunk in chunks:
-            ids = memo.get(chunk)
-            if ids is None:
+    def _chunk_numbers(self, chunks: list[str]) -> np.ndarray:
+        memo = self._chunks
+        try:
+            return np.array(list(map(memo.__getitem__, chunks)), dtype=np.int64)
+        except KeyError:  # chunks not seen yet
+            new = [c for c in dict.fromkeys(chunks) if c not in memo]
+            if len(memo) + len(new) > self.memo_limit:
+                self._reset()
+                memo, new = self._chunks, list(dict.fromkeys(chunks))
+            term_ids, word_ids, term_sizes, word_sizes, phrasal = [], [], [], [], []
+            term_id, word_id = self.terms.id, self.words.id
+            for chunk in new:
+                memo[chunk] = len(memo)
                 terms = self.analyzer.chunk_terms(chunk)
-                if terms is None:  # may begin a multi-word alias: analyse the paragraph as a whole
-                    return [term_id(t) for t in self.analyzer.terms(text)]
-                ids = tuple(map(term_id, terms))
-                if len(memo) >= self.memo_limit:
-                    memo.clear()
-                memo[chunk] = ids
-            out.extend(ids)
-        return out
+                phrasal.append(terms is None)
+                if terms:
+                    term_ids.extend(map(term_id, terms))
+                term_sizes.append(len(terms) if terms else 0)
+                # lower() of a chunk is its part of the whole text's lower(): whitespace ends a word.
+                words = WORD.findall(chunk.lower())
+                word_ids.extend(map(word_id, words))
+                word_sizes.append(len(words))
+            for ptr, table, values, sizes in ((self._term_ptr, self._term_ids, term_ids, term_sizes),
+                                              (self._word_ptr, self._word_ids, word_ids, word_sizes)):
+                table.extend(values)
+                ptr.extend(ptr.array[-1] + np.cumsum(np.asarray(sizes, dtype=np.int64)))
+            self._phrasal.extend(phrasal)
+            return np.array(list(map(memo.__getitem__, chunks)), dtype=np.int64)
 
-    def word_counts(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """``(ids, counts)``: the surface words (``count_words``'s, before folding) of all ``texts``."""
-        # lower() of the joined texts is the texts' lower() joined: a line break ends a word.
-        counts = Counter(WORD.findall("\n".join(texts).lower()))
-        ids = np.fromiter(map(self.words.id, counts), dtype=np.int32, count=len(counts))
-        return ids, np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+    def file_counts(self, texts: Sequence[str], term_context: str = "", word_context: str = "",
+                    with_terms: bool = True):
+        """A file's terms and words: ``((para_ptr, ids, tfs), (word_ids, word_counts))``.
+
+        Terms: each text's distinct term ids (this worker's) with frequencies, ``term_context``
+        counting as words of the first text (as if joined with a line break); ``None`` unless
+        ``with_terms``. Words: the surface words (``count_words``'s, before folding) of ``texts``
+        and ``word_context``.
+        """
+        lists = [text.split() for text in texts]
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        extra_terms = term_context.split() if with_terms and lists else []
+        extra_words = word_context.split()
+        numbers = self._chunk_numbers(list(chain(chain.from_iterable(lists), extra_terms, extra_words)))
+        body = int(lengths.sum())
+        in_words = np.concatenate([numbers[:body], numbers[body + len(extra_terms):]])
+        present, times = np.unique(in_words, return_counts=True)
+        word_ids, occurrences = _expand(self._word_ptr.array, self._word_ids.array, present, times)
+        found, where = np.unique(word_ids, return_inverse=True)
+        words = (found.astype(np.int32),
+                 np.bincount(where.reshape(-1), weights=occurrences, minlength=len(found)).astype(np.int64))
+        if not with_terms:
+            return None, words
+        if extra_terms:
+            first = int(lengths[0])
+            numbers = np.concatenate([numbers[:first], numbers[body : body + len(extra_terms)], numbers[first:body]])
+            lengths[0] += len(extra_terms)
+        else:
+            numbers = numbers[:body]
+        para = np.repeat(np.arange(len(lists), dtype=np.int64), lengths)
+        ids, owners = _expand(self._term_ptr.array, self._term_ids.array, numbers, para)
+        phrasal = self._phrasal.array[numbers]
+        if phrasal.any():  # paragraphs with a possible multi-word alias: analysed whole
+            redo = np.unique(para[phrasal])
+            keep = ~np.isin(owners, redo)
+            ids_parts, owner_parts = [ids[keep]], [owners[keep]]
+            for p in redo.tolist():
+                text = texts[p] + "\n" + term_context if p == 0 and extra_terms else texts[p]
+                again = self.terms.ids_of(self.analyzer.terms(text)).astype(np.int64)
+                ids_parts.append(again)
+                owner_parts.append(np.full(len(again), p, dtype=np.int64))
+            ids, owners = np.concatenate(ids_parts), np.concatenate(owner_parts)
+        return _per_paragraph(ids, owners, len(lists), len(self.terms.strings)), words
