@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import paragraph_terms
 from .analysis import Analyzer
 from .build_runs import PostingsRuns
 from .build_tokens import FileTokenizer
@@ -103,6 +104,9 @@ class FileOutput:
     new_words: list[str] = field(default_factory=list)
     word_ids: np.ndarray | None = None  # the worker's word ids of the file's surface words
     word_counts: np.ndarray | None = None
+    # (which, ptr, ids): the term ids of the texts alone of paragraphs ``which`` (the first, and those
+    # with headings); the other paragraphs' texts have exactly their postings' terms
+    text_terms: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 class FileProcessor:
@@ -163,8 +167,13 @@ class FileProcessor:
             _, words = self.tokenizer.file_counts(texts, word_context=context_text(source, result.title, first, 1),
                                                   with_terms=False)
         word_ids, word_counts = words if words is not None else (None, None)
+        text_terms = None
+        if result is not None and result.paragraphs:
+            which = np.flatnonzero([i == 0 or bool(s) for i, s in enumerate(result.sections)]
+                                   if result.sections else [True])
+            text_terms = (which, *self.tokenizer.text_terms(result.paragraphs, which.tolist()))
         return FileOutput(sha, result, reused, reason, os.getpid(), self.tokenizer.terms.news(),
-                          self.tokenizer.words.news(), word_ids, word_counts)
+                          self.tokenizer.words.news(), word_ids, word_counts, text_terms)
 
 
 _WORKER: FileProcessor | None = None
@@ -249,7 +258,7 @@ def _process_files(tasks, scanned: Sequence[ScannedFile], analyzer: Analyzer, se
                 continue
             writer.add_document(f.source, r.title, r.date, r.url, r.format, r.paragraphs, r.sections, r.pages,
                                 r.kinds)
-            runs.add_file(o.worker, r.para_ptr, r.ids, r.tfs, o.word_ids, o.word_counts)
+            runs.add_file(o.worker, r.para_ptr, r.ids, r.tfs, o.word_ids, o.word_counts, o.text_terms)
             out.formats[r.format] = out.formats.get(r.format, 0) + 1
             if r.dropped:
                 out.dropped[f.source] = r.dropped
@@ -342,6 +351,11 @@ def _write(corpus_dir, index_dir, settings, analyzer, fingerprint, tasks, scanne
                 raise no_documents(corpus_dir, collected.skipped)
             terms, df, para_len = runs.finish()
             writer.write_postings(df, para_len, runs.blocks(), settings.bm25)
+            forward = writer.tmp / "paragraph-terms.raw"
+            dtype, ptr, exact = runs.paragraph_terms(forward)
+            writer.add_array_file(paragraph_terms.TERMS_FILE, forward, dtype)
+            writer.add_array(paragraph_terms.PTR_FILE, ptr)
+            writer.add_array(paragraph_terms.EXACT_FILE, exact)
             phases["postings"] = time.perf_counter() - started
             words = runs.word_counts()
         finally:

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .build_tokens import Growable
+from .store import write_array
 from .spelling import fold_word
 
 RUN_POSTINGS = 1 << 23  # postings buffered before a run is written (12 bytes each while buffered)
@@ -62,6 +63,8 @@ class PostingsRuns:
         self._buffer: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._buffered = 0
         self._runs: list[_Run] = []
+        self._forward = open(folder / "forward", "wb", buffering=1 << 20)  # paragraph terms, corpus-wide ids
+        self._forward_sizes = Growable(np.int64)
 
     @property
     def n_paragraphs(self) -> int:
@@ -84,8 +87,10 @@ class PostingsRuns:
         self._word_counts.grow_to(len(self.words))
 
     def add_file(self, worker, para_ptr: np.ndarray, ids: np.ndarray, tfs: np.ndarray,
-                 word_ids: np.ndarray, word_counts: np.ndarray) -> None:
-        """One file's paragraphs (numbered next), their distinct term ids and frequencies, and its words."""
+                 word_ids: np.ndarray, word_counts: np.ndarray, text_terms=None) -> None:
+        """One file's paragraphs (numbered next): their distinct term ids with frequencies, the file's
+        surface words, and ``text_terms`` = ``(which, ptr, ids)``: the distinct term ids of the texts
+        of paragraphs ``which`` alone (the others' texts have exactly their postings' terms)."""
         if len(word_ids):
             self._word_counts.array[self._word_luts[worker].array[word_ids]] += word_counts
         n = len(para_ptr) - 1
@@ -93,13 +98,58 @@ class PostingsRuns:
         np.cumsum(tfs, out=sums[1:])
         first = self.n_paragraphs
         self._para_len.extend((sums[para_ptr[1:]] - sums[para_ptr[:-1]]).astype(np.int32))
+        lut = self._term_luts[worker].array if worker in self._term_luts else np.zeros(0, np.int32)
+        gids = lut[ids]
+        sizes = np.diff(para_ptr)
+        self._forward_of(gids, sizes, lut, text_terms)
         if not len(ids):
             return
-        paras = np.repeat(np.arange(first, first + n, dtype=np.int32), np.diff(para_ptr))
-        self._buffer.append((self._term_luts[worker].array[ids], paras, tfs.astype(np.int32, copy=False)))
+        paras = np.repeat(np.arange(first, first + n, dtype=np.int32), sizes)
+        self._buffer.append((gids, paras, tfs.astype(np.int32, copy=False)))
         self._buffered += len(ids)
         if self._buffered >= self.run_postings:
             self._spill()
+
+    def _forward_of(self, gids: np.ndarray, sizes: np.ndarray, lut: np.ndarray, text_terms) -> None:
+        """Append the file's paragraph terms (paragraph-major, corpus-wide ids) to the spill file."""
+        if text_terms is not None and len(text_terms[0]):
+            which, ptr, ids = text_terms
+            owners = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+            keep = ~np.isin(owners, which)
+            owners = np.concatenate([owners[keep], np.repeat(np.asarray(which, dtype=np.int64), np.diff(ptr))])
+            order = np.argsort(owners, kind="stable")
+            gids = np.concatenate([gids[keep], lut[ids]])[order]
+            sizes = np.bincount(owners, minlength=len(sizes))
+        write_array(self._forward, gids.astype(np.int32, copy=False))
+        self._forward_sizes.extend(sizes)
+
+    def paragraph_terms(self, path: Path) -> tuple[np.dtype, np.ndarray, np.ndarray]:
+        """Write the paragraph terms (:mod:`retrieval.paragraph_terms`) with final ids to ``path`` (raw);
+        returns their dtype, pointers and exact flags. After :meth:`finish`.
+
+        A term of a text alone that the index does not have (a multi-word alias joined the text
+        to its heading or title when indexed) marks the paragraph inexact and is left out."""
+        self._forward.close()
+        sizes = self._forward_sizes.array
+        ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=ptr[1:])
+        dtype = np.dtype(np.uint16 if len(self._final) and int(self._final.max()) < 1 << 16 else np.uint32)
+        exact = np.ones(len(sizes), dtype=np.uint8)
+        dropped = np.zeros(len(sizes), dtype=np.int64)
+        with open(self.folder / "forward", "rb") as src, open(path, "wb") as out:
+            done = 0
+            while chunk := src.read(4 << 22):
+                final = self._final[np.frombuffer(chunk, dtype=np.int32)]
+                missing = np.flatnonzero(final < 0)
+                if len(missing):
+                    paras = np.searchsorted(ptr, done + missing, side="right") - 1
+                    exact[paras] = 0
+                    np.add.at(dropped, paras, 1)
+                    final = final[final >= 0]
+                write_array(out, final.astype(dtype))
+                done += len(chunk) // 4
+        np.cumsum(sizes - dropped, out=ptr[1:])
+        return dtype, ptr, exact
 
     def _spill(self) -> None:
         if not self._buffer:
@@ -116,9 +166,11 @@ class PostingsRuns:
         del gids
         order = _stable_order(keys, len(in_order))
         path = self.folder / f"run{len(self._runs):05d}"
-        paras.take(order).tofile(path.with_suffix(".para"))
+        with open(path.with_suffix(".para"), "wb") as out:
+            write_array(out, paras.take(order))
         del paras
-        tfs.take(order).tofile(path.with_suffix(".tf"))
+        with open(path.with_suffix(".tf"), "wb") as out:
+            write_array(out, tfs.take(order))
         self._runs.append(_Run(path, in_order, np.bincount(keys, minlength=len(in_order)).astype(np.int64)))
 
     def finish(self) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -190,4 +242,5 @@ class PostingsRuns:
     def close(self) -> None:
         """Delete the runs."""
         self._buffer = []
+        self._forward.close()
         shutil.rmtree(self.folder, ignore_errors=True)

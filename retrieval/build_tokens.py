@@ -154,26 +154,22 @@ class FileTokenizer:
             return np.array(list(map(memo.__getitem__, chunks)), dtype=np.int64)
 
     def file_counts(self, texts: Sequence[str], term_context: str = "", word_context: str = "",
-                    with_terms: bool = True):
+                    with_terms: bool = True, with_words: bool = True):
         """A file's terms and words: ``((para_ptr, ids, tfs), (word_ids, word_counts))``.
 
         Terms: each text's distinct term ids (this worker's) with frequencies, ``term_context``
         counting as words of the first text (as if joined with a line break); ``None`` unless
         ``with_terms``. Words: the surface words (``count_words``'s, before folding) of ``texts``
-        and ``word_context``.
+        and ``word_context``; ``None`` unless ``with_words``.
         """
         lists = [text.split() for text in texts]
         lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         extra_terms = term_context.split() if with_terms and lists else []
-        extra_words = word_context.split()
+        extra_words = word_context.split() if with_words else []
         numbers = self._chunk_numbers(list(chain(chain.from_iterable(lists), extra_terms, extra_words)))
         body = int(lengths.sum())
-        in_words = np.concatenate([numbers[:body], numbers[body + len(extra_terms):]])
-        present, times = np.unique(in_words, return_counts=True)
-        word_ids, occurrences = _expand(self._word_ptr.array, self._word_ids.array, present, times)
-        found, where = np.unique(word_ids, return_inverse=True)
-        words = (found.astype(np.int32),
-                 np.bincount(where.reshape(-1), weights=occurrences, minlength=len(found)).astype(np.int64))
+        words = None if not with_words else self._words_of(np.concatenate([numbers[:body],
+                                                                           numbers[body + len(extra_terms):]]))
         if not with_terms:
             return None, words
         if extra_terms:
@@ -196,3 +192,16 @@ class FileTokenizer:
                 owner_parts.append(np.full(len(again), p, dtype=np.int64))
             ids, owners = np.concatenate(ids_parts), np.concatenate(owner_parts)
         return _per_paragraph(ids, owners, len(lists), len(self.terms.strings)), words
+
+    def _words_of(self, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        present, times = np.unique(numbers, return_counts=True)
+        word_ids, occurrences = _expand(self._word_ptr.array, self._word_ids.array, present, times)
+        found, where = np.unique(word_ids, return_inverse=True)
+        return (found.astype(np.int32),
+                np.bincount(where.reshape(-1), weights=occurrences, minlength=len(found)).astype(np.int64))
+
+    def text_terms(self, texts: Sequence[str], which: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """``(ptr, ids)``: the distinct term ids of ``texts[i]`` alone for each ``i`` in ``which``
+        (:mod:`retrieval.paragraph_terms`: what a paragraph's text says without its headings or title)."""
+        (ptr, ids, _), _ = self.file_counts([texts[i] for i in which], with_words=False)
+        return ptr, ids

@@ -213,6 +213,11 @@ class _Column:
         return self.data[: self.size]
 
 
+def write_array(fh, array: np.ndarray) -> None:
+    """Append an array's raw values to an open binary file (an OSError keeps its errno, unlike ``tofile``)."""
+    fh.write(memoryview(np.ascontiguousarray(array)).cast("B"))
+
+
 def _write_npy_header(fh, dtype, length: int) -> None:
     np.lib.format.write_array_header_1_0(
         fh, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": (length,)})
@@ -318,7 +323,7 @@ class IndexWriter:
                 block = CompiledIndex(ptr=ptr[term : last + 1] - ptr[term], post_para=post_para, post_tf=post_tf,
                                       df=df[term:last], idf=idf[term:last], para_len=para_len, settings=bm25)
                 for fh, array in zip(files, (post_para, post_tf, block.impact)):
-                    np.ascontiguousarray(array).tofile(fh)
+                    write_array(fh, array)
                 term = last
         finally:
             for fh in files:
@@ -338,6 +343,14 @@ class IndexWriter:
     def add_array(self, name: str, array: np.ndarray) -> None:
         """Another array of the build, saved as ``<name>.npy`` (covered by meta's sizes and CRCs)."""
         np.save(self.tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+
+    def add_array_file(self, name: str, raw: Path, dtype) -> None:
+        """Another array of the build from a file of its raw values (moved into ``<name>.npy``)."""
+        dtype = np.dtype(dtype)
+        with open(raw, "rb") as src, open(self.tmp / f"{name}.npy", "wb") as out:
+            _write_npy_header(out, dtype, os.fstat(src.fileno()).st_size // dtype.itemsize)
+            shutil.copyfileobj(src, out, 1 << 22)
+        raw.unlink()
 
     def commit(self, *, fingerprint: str, terms: list[str], words: dict[str, int] | None = None,
                extra_meta: dict | None = None) -> Path:
