@@ -5,17 +5,21 @@ for the same tokenized corpus and query: the idf rules and the term-frequency
 saturation are the same formulas, evaluated only on the postings of the query
 terms. A test holds this parity to 1e-6.
 
-The compiled form is a term -> paragraphs postings list (CSR by term): for term
-``t`` the paragraphs ``post_para[ptr[t]:ptr[t+1]]`` with frequencies
-``post_tf[...]`` and impacts ``impact[...]`` (the posting's score contribution,
-computed once at build time with the same formula); plus idf per term.
+The compiled form is a term -> paragraphs postings list (CSR by term, stored
+compactly: see :mod:`retrieval.postings`) with a frequency per posting, idf per
+term and a length norm per paragraph. A posting's *impact* (its score
+contribution) is computed when it is read, with the same formula and operation
+order as rank-bm25, so the floats do not depend on where they are computed.
 
 A query touches only its terms' postings: their impacts (times the term's
-optional weight, for follow-up questions) are summed per
-paragraph in a per-thread dense accumulator (reset at the touched positions
-only), and :meth:`CompiledIndex.top` keeps the best ``limit`` (score
-descending, then paragraph id) after a cheap lower-bound filter -- no work
-proportional to the number of paragraphs, and few numpy calls per question.
+optional weight, for follow-up questions) are summed per paragraph in a
+per-thread dense accumulator, in query-term order as rank-bm25 sums them, and
+:meth:`CompiledIndex.top` keeps the best ``limit`` (score descending, then
+paragraph id). The compiled kernel can prune: it reads the terms with the
+largest possible impact first, and once the terms left cannot lift a paragraph
+it has not seen into the top ``limit``, it only looks the remaining terms up for
+the paragraphs that can still make it; the finalists are then scored exactly in
+query order, so the results are the same floats and order as without pruning.
 """
 
 from __future__ import annotations
@@ -25,12 +29,12 @@ import threading
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
 
+from . import postings
 from .settings import BM25Settings
 
 try:  # compiled at install time when a C compiler is available (setup.py); same results as numpy
@@ -71,68 +75,80 @@ class TopK(NamedTuple):
 
 _FULL_FLOOR = 4096  # the rarest term's postings up to this many give an exact lower bound
 _CHUNK = 1 << 22  # postings per step when computing impacts (bounds the temporary memory)
+_VARIANT_CODE = {"okapi": 0, "plus": 1, "l": 2}  # as the compiled kernel numbers them
 
 
-@dataclass
 class CompiledIndex:
-    """The arrays that score a query (may be memory-mapped)."""
+    """The arrays that score a query (may be memory-mapped): see :mod:`retrieval.postings`."""
 
-    ptr: np.ndarray  # int64 [V+1]
-    post_para: np.ndarray  # int32 [P]
-    post_tf: np.ndarray  # int32 [P]
-    df: np.ndarray  # int32 [V]
-    idf: np.ndarray  # float64 [V]
-    para_len: np.ndarray  # int32 [N]
-    settings: BM25Settings
-    # float64 [P]: each posting's score contribution minus what an absent term gives
-    # (computed here unless a saved build provides it).
-    impact: np.ndarray | None = None
+    pruning = True  # let the compiled kernel prune (same results; tests turn it off to compare)
 
-    def __post_init__(self) -> None:
+    def __init__(self, arrays: Mapping[str, np.ndarray], settings: BM25Settings):
+        self.arrays = {name: arrays[name] for name in postings.ARRAYS}
+        self.settings = settings
+        self.ptr, self.df, self.idf = arrays["ptr"], arrays["df"], arrays["idf"]
+        self.para_len = arrays["para_len"]
         n = len(self.para_len)
         self.n_paragraphs = n
         self.avgdl = float(self.para_len.sum()) / n if n else 0.0
-        self._delta = variant_delta(self.settings)
+        self._delta = variant_delta(settings)
         # What every paragraph gets for a query term it lacks (0 for Okapi).
         # (rank-bm25's BM25L multiplies by tf, so an absent term gives 0 there too.)
-        if self.settings.variant == "plus":
+        if settings.variant == "plus":
             self._absent = self.idf * self._delta
         else:
             self._absent = np.zeros(len(self.idf))
-        if self.impact is None:
-            self.impact = self._compute_impacts()
+        self._norm: np.ndarray | None = None
+        escapes = len(self.arrays["tf_big_pos"])
+        self._kernel_args = (
+            *(self.arrays[name] for name in ("ptr", "post_lo", "seg_ptr", "seg_hi", "seg_end", "post_cls",
+                                             "tf_big_pos", "tf_big", "idf", "max_impact")),
+            self._absent, *self._class_tables(), self.norm if escapes else np.zeros(0),
+            _VARIANT_CODE[settings.variant], float(settings.k1), float(self._delta))
         self._local = threading.local()  # per-thread scratch (the bot asks from executor threads)
 
-    def _compute_impacts(self) -> np.ndarray:
-        """Every posting's gain (rank-bm25's formula for the variant), term range by term range."""
-        k1, b = self.settings.k1, self.settings.b
-        ratio = (np.asarray(self.para_len, dtype=np.float64) / self.avgdl if self.avgdl > 0
-                 else np.zeros(self.n_paragraphs))
-        if self.settings.variant == "l":
-            norm = 1 - b + b * ratio  # ctd = tf / norm
-        else:
-            norm = k1 * (1 - b + b * ratio)
-        ptr = np.asarray(self.ptr)
-        out = np.empty(int(ptr[-1]) if len(ptr) else 0, dtype=np.float64)
-        term = 0
-        while term < len(self.df):
-            start = int(ptr[term])
-            last = max(term + 1, int(np.searchsorted(ptr, start + _CHUNK, side="right")) - 1)
-            last = min(last, len(self.df))
-            end = int(ptr[last])
-            sizes = np.diff(ptr[term : last + 1])
-            out[start:end] = self._gains(norm, self.post_para[start:end], self.post_tf[start:end],
-                                         np.repeat(self.idf[term:last], sizes),
-                                         np.repeat(self._absent[term:last], sizes))
-            term = last
-        return out
+    @property
+    def norm(self) -> np.ndarray:
+        """Per paragraph, the length term of the saturation (``k1 * (1 - b + b * dl / avgdl)``; BM25L: no k1)."""
+        if self._norm is None:
+            self._norm = self._norms(np.asarray(self.para_len))
+        return self._norm
 
-    def _gains(self, norm: np.ndarray, paras: np.ndarray, tf: np.ndarray, idf: np.ndarray,
-               absent: np.ndarray) -> np.ndarray:
-        """Score of each posting's term in its paragraph minus what an absent term would give."""
+    def _norms(self, lengths: np.ndarray) -> np.ndarray:
+        k1, b = self.settings.k1, self.settings.b
+        ratio = lengths.astype(np.float64) / self.avgdl if self.avgdl > 0 else np.zeros(len(lengths))
+        if self.settings.variant == "l":
+            return 1 - b + b * ratio  # ctd = tf / norm
+        return k1 * (1 - b + b * ratio)
+
+    def _class_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per (tf, length) class, the parts of :meth:`gains` that do not depend on the term.
+
+        Okapi: ``tf * (k1 + 1) / (tf + norm)`` (times idf = the gain); BM25+: ``delta + tf * (k1 + 1) /
+        (norm + tf)`` (times idf, minus absent); BM25L: ``tf``, ``ctd + delta`` and ``k1 + ctd + delta``
+        (the gain is ``idf * tf * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta) - absent``, in that order).
+        The kernel finishes each with the same operations as :meth:`gains`, so the floats are equal.
+        """
+        k1, delta = self.settings.k1, self._delta
+        tf = np.asarray(self.arrays["cls_tf"], dtype=np.float64)
+        norm = self._norms(np.asarray(self.arrays["cls_len"]))
+        empty = np.zeros(0)
+        if self.settings.variant == "l":
+            ctd = tf / norm
+            return tf, ctd + delta, k1 + ctd + delta
+        if self.settings.variant == "plus":
+            return delta + tf * (k1 + 1) / (norm + tf), empty, empty
+        return tf * (k1 + 1) / (tf + norm), empty, empty
+
+    def gains(self, term_id: int, paras: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """Score of term ``term_id`` in each of ``paras`` (frequencies ``tf``) minus what an absent term gives.
+
+        The kernel computes the same floats (same operations, same order, no fused multiply-add).
+        """
         k1 = self.settings.k1
-        norm = np.take(norm, paras)
+        norm = np.take(self.norm, paras)
         tf = tf.astype(np.float64)
+        idf, absent = self.idf[term_id], self._absent[term_id]
         if self.settings.variant == "l":
             ctd = tf / norm
             return idf * tf * (k1 + 1) * (ctd + self._delta) / (k1 + ctd + self._delta) - absent
@@ -141,8 +157,24 @@ class CompiledIndex:
         return idf * (tf * (k1 + 1) / (tf + norm))
 
     def postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """The paragraphs (int32, ascending) containing term ``term_id`` and its frequency in each."""
         start, end = int(self.ptr[term_id]), int(self.ptr[term_id + 1])
-        return self.post_para[start:end], self.post_tf[start:end]
+        return postings.paragraphs(self.arrays, term_id), postings.frequencies(self.arrays, start, end)
+
+    def impacts(self, term_id: int) -> np.ndarray:
+        """The score contribution of each of the term's postings (what the kernel adds)."""
+        paras, tf = self.postings(term_id)
+        return self.gains(term_id, paras, tf)
+
+    @property
+    def post_para(self) -> np.ndarray:
+        """Every posting's paragraph id (int32), decoded (for checks and tools, not for serving)."""
+        return postings.paragraphs(self.arrays, 0, len(self.df)) if len(self.df) else np.zeros(0, np.int32)
+
+    @property
+    def post_tf(self) -> np.ndarray:
+        """Every posting's term frequency (int32), decoded."""
+        return postings.frequencies(self.arrays, 0, int(self.ptr[-1]) if len(self.ptr) else 0)
 
     @property
     def kernel(self) -> str:
@@ -153,8 +185,9 @@ class CompiledIndex:
         """This thread's all-zero accumulator (float64) and seen-marks (uint8), one slot per paragraph."""
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
-            scratch = self._local.scratch = (np.zeros(self.n_paragraphs, dtype=np.float64),
-                                             np.zeros(self.n_paragraphs, dtype=np.uint8))
+            n = self.n_paragraphs  # marks: room for the kernel's two bitmaps of ceil(n / 64) words
+            scratch = self._local.scratch = (np.zeros(n, dtype=np.float64),
+                                             np.zeros(max(n, 16 * ((n + 63) // 64)), dtype=np.uint8))
         return scratch
 
     def _counts_and_base(self, query: Sequence[int], weights: Mapping[int, float] | None = None
@@ -181,14 +214,16 @@ class CompiledIndex:
         times with the same score.
         """
         counts, base = self._counts_and_base(query, weights)
-        offset, post_para, impact = self.ptr.item, self.post_para, self.impact
         para_parts, gain_parts, spans = [], [], []
         for term_id, count in counts.items():
-            start, end = offset(term_id), offset(term_id + 1)
-            if end > start:
-                para_parts.append(post_para[start:end])
-                gain_parts.append(impact[start:end] if count == 1 else impact[start:end] * count)
-                spans.append((term_id, end - start))
+            if not 0 <= term_id < len(self.df):
+                raise ValueError("query term id out of range")
+            paras, tf = self.postings(term_id)
+            if len(paras):
+                gain = self.gains(term_id, paras, tf)
+                para_parts.append(paras)
+                gain_parts.append(gain if count == 1 else gain * count)
+                spans.append((term_id, len(paras)))
         if len(spans) <= 1:
             if not spans:
                 return np.empty(0, np.intp), np.empty(0, np.float64), base, []
@@ -236,8 +271,8 @@ class CompiledIndex:
             return self._top_numpy(query, limit, weights)
         counts, base = self._counts_and_base(query, weights)
         acc, mark = self._scratch()
-        ids, scores, best = _kernel.top(self.ptr, self.post_para, self.impact, list(counts),
-                                        [float(c) for c in counts.values()], limit, base, acc, mark)
+        ids, scores, best = _kernel.top(self._kernel_args, list(counts), [float(c) for c in counts.values()],
+                                        limit, base, acc, mark, self.pruning)
         return TopK(ids, scores, frozenset(best))
 
     def _top_numpy(self, query: Sequence[int], limit: int, weights: Mapping[int, float] | None = None) -> TopK:
@@ -335,10 +370,38 @@ def order_postings(n_terms: int, term_ids: np.ndarray, paras: np.ndarray, tfs: n
 
 def compiled_postings(ptr: np.ndarray, df: np.ndarray, post_para: np.ndarray, post_tf: np.ndarray,
                       para_len: np.ndarray, settings: BM25Settings) -> CompiledIndex:
-    """The CompiledIndex (idf and impacts computed) of postings grouped by term."""
-    return CompiledIndex(ptr=ptr, post_para=post_para, post_tf=post_tf, df=df,
-                         idf=compute_idf(df, len(para_len), settings),
-                         para_len=np.asarray(para_len, dtype=np.int32), settings=settings)
+    """The CompiledIndex (postings encoded, idf and per-term maximum impacts computed) of postings grouped by term."""
+    return compiled_from_encoded(postings.encode(ptr, post_para, post_tf, para_len), para_len, settings)
+
+
+def compiled_from_encoded(encoded: dict[str, np.ndarray], para_len: np.ndarray, settings: BM25Settings
+                          ) -> CompiledIndex:
+    """A CompiledIndex from :class:`retrieval.postings.PostingsEncoder` arrays: adds idf and max_impact."""
+    df = encoded["df"]
+    arrays = {**encoded, "para_len": np.asarray(para_len, dtype=np.int32),
+              "idf": compute_idf(df, len(para_len), settings), "max_impact": np.zeros(len(df))}
+    return CompiledIndex({**arrays, "max_impact": max_impacts(CompiledIndex(arrays, settings))}, settings)
+
+
+def max_impacts(c: CompiledIndex) -> np.ndarray:
+    """Per term, the largest impact of its postings (0 for a term without postings), term range by term range."""
+    ptr = np.asarray(c.ptr)
+    out = np.zeros(len(c.df), dtype=np.float64)
+    term = 0
+    while term < len(c.df):
+        start = int(ptr[term])
+        last = max(term + 1, int(np.searchsorted(ptr, start + _CHUNK, side="right")) - 1)
+        last = min(last, len(c.df))
+        end = int(ptr[last])
+        if end > start:
+            paras = postings.paragraphs(c.arrays, term, last)
+            tf = postings.frequencies(c.arrays, start, end).astype(np.float64)
+            sizes = np.diff(ptr[term : last + 1])
+            gains = c.gains(np.repeat(np.arange(term, last), sizes), paras, tf)
+            nonempty = sizes > 0
+            out[term:last][nonempty] = np.maximum.reduceat(gains, (ptr[term:last] - start)[nonempty])
+        term = last
+    return out
 
 
 def compile_index(

@@ -6,7 +6,7 @@ Layout of the index folder::
     build-<id>/          one complete build
         meta.json        format version, fingerprint, counts, size and CRC-32 of every file
         terms.txt        the vocabulary, one term per line, sorted (line = term id)
-        *.npy            postings (paragraph, frequency, impact), per-term and per-paragraph
+        *.npy            compact postings (see :mod:`retrieval.postings`), per-term and per-paragraph
                          arrays (loaded memory-mapped)
         texts.bin        paragraph texts, UTF-8, concatenated; text_offsets.npy
         text_crc.npy     per paragraph: CRC-32 of (document, paragraph number, text bytes)
@@ -44,18 +44,20 @@ from pathlib import Path
 import numpy as np
 
 from .errors import IndexCorrupt, IndexUnwritable
-from .index import CompiledIndex, compute_idf
+from . import postings
+from .index import CompiledIndex, compiled_from_encoded, max_impacts
 from .formats.model import KINDS
 from .models import Document
 from .settings import BM25Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 5  # 2: impact.npy; 3: words.tsv (surface words for typo correction); 4: text_crc.npy,
-# per-file CRC-32; 5: document formats, paragraph sections, pages and kinds
+FORMAT_VERSION = 6  # 2: impact.npy; 3: words.tsv (surface words for typo correction); 4: text_crc.npy,
+# per-file CRC-32; 5: document formats, paragraph sections, pages and kinds; 6: compact postings (4 bytes each,
+# impacts computed when read), per-term maximum impacts
 _DOC_FIELDS = ("source", "title", "date", "url", "first", "paragraphs", "format")
-_ARRAYS = ("ptr", "post_para", "post_tf", "impact", "df", "idf", "para_len", "para_doc", "para_num",
-           "text_offsets", "text_crc", "para_section", "para_page", "para_kind")
+_ARRAYS = (*postings.ARRAYS, "para_doc", "para_num", "text_offsets", "text_crc", "para_section", "para_page",
+           "para_kind")
 # Files checked byte for byte at every open (the rest only by size, and by verify()).
 _SMALL_FILE_BYTES = 1 << 20
 _PARA_KEY = struct.Struct("<ii")
@@ -92,11 +94,7 @@ class StoredIndex:
         self._offsets = arrays["text_offsets"]
         self._crc = arrays["text_crc"]
         self.sections = sections or []
-        self.compiled = CompiledIndex(
-            ptr=arrays["ptr"], post_para=arrays["post_para"], post_tf=arrays["post_tf"],
-            df=arrays["df"], idf=arrays["idf"], para_len=arrays["para_len"], settings=bm25,
-            impact=arrays["impact"],
-        )
+        self.compiled = CompiledIndex(arrays, bm25)
 
     @property
     def fingerprint(self) -> str:
@@ -304,40 +302,47 @@ class IndexWriter:
 
     def write_postings(self, df: np.ndarray, para_len: np.ndarray, blocks, bm25: BM25Settings) -> None:
         """Postings grouped by term: ``blocks`` yields ``(post_para, post_tf)`` covering whole terms in
-        term order; idf and impacts are computed here, block by block."""
+        term order; they are encoded (:mod:`retrieval.postings`) and streamed to disk block by block."""
         df = np.asarray(df, dtype=np.int32)
         para_len = np.asarray(para_len, dtype=np.int32)
         ptr = np.zeros(len(df) + 1, dtype=np.int64)
         np.cumsum(df, out=ptr[1:])
-        idf = compute_idf(df, len(para_len), bm25)
         total, term = int(ptr[-1]), 0
-        names = ("post_para", "post_tf", "impact")
-        files = [open(self.tmp / f"{name}.npy", "wb", buffering=1 << 20) for name in names]
-        try:
-            for fh, dtype in zip(files, (np.int32, np.int32, np.float64)):
-                _write_npy_header(fh, dtype, total)
+        encoder = postings.PostingsEncoder(para_len, keep=False)
+        raw_cls = self.tmp / ".post_cls.raw"
+        with open(self.tmp / "post_lo.npy", "wb", buffering=1 << 20) as lo_file, \
+                open(raw_cls, "wb", buffering=1 << 20) as cls_file:
+            _write_npy_header(lo_file, np.uint16, total)
             for post_para, post_tf in blocks:
                 last = int(np.searchsorted(ptr, ptr[term] + len(post_para), side="left"))
                 if int(ptr[last]) != int(ptr[term]) + len(post_para):
                     raise ValueError("a postings block does not cover whole terms")
-                block = CompiledIndex(ptr=ptr[term : last + 1] - ptr[term], post_para=post_para, post_tf=post_tf,
-                                      df=df[term:last], idf=idf[term:last], para_len=para_len, settings=bm25)
-                for fh, array in zip(files, (post_para, post_tf, block.impact)):
-                    write_array(fh, array)
+                lo, cls = encoder.add(df[term:last], post_para, post_tf)
+                write_array(lo_file, lo)
+                write_array(cls_file, cls)
                 term = last
-        finally:
-            for fh in files:
-                fh.close()
         if term != len(df) and total:
             raise ValueError("the postings blocks end before the last term")
-        for name, array in (("ptr", ptr), ("df", df), ("idf", idf), ("para_len", para_len)):
-            np.save(self.tmp / f"{name}.npy", array, allow_pickle=False)
+        # The classes get their final numbers now that all are known (a pass over 2 bytes per posting).
+        renumber = encoder.renumbering()
+        with open(raw_cls, "rb") as src, open(self.tmp / "post_cls.npy", "wb", buffering=1 << 20) as out:
+            _write_npy_header(out, np.uint16, total)
+            while chunk := src.read(1 << 23):
+                write_array(out, renumber[np.frombuffer(chunk, dtype=np.uint16)])
+        raw_cls.unlink()
+        encoded = {**encoder.arrays(), "ptr": ptr, "df": df,
+                   "post_lo": np.load(self.tmp / "post_lo.npy", mmap_mode="r"),
+                   "post_cls": np.load(self.tmp / "post_cls.npy", mmap_mode="r")}
+        compiled = compiled_from_encoded(encoded, para_len, bm25)
+        for name, array in compiled.arrays.items():
+            if name not in ("post_lo", "post_cls"):
+                np.save(self.tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         self._postings_written = True
 
     def write_compiled(self, compiled: CompiledIndex) -> None:
         """The postings of an index compiled in memory."""
-        for name in ("ptr", "post_para", "post_tf", "impact", "df", "idf", "para_len"):
-            np.save(self.tmp / f"{name}.npy", np.ascontiguousarray(getattr(compiled, name)), allow_pickle=False)
+        for name, array in compiled.arrays.items():
+            np.save(self.tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         self._postings_written = True
 
     def add_array(self, name: str, array: np.ndarray) -> None:
@@ -514,11 +519,9 @@ def verify(build: Path, bm25: BM25Settings) -> list[str]:
     ptr, df = a["ptr"], a["df"]
     if v and (np.any(np.diff(ptr) < 0) or int(ptr[0]) != 0 or np.any(np.diff(ptr) != df)):
         problems.append("postings pointers are inconsistent")
-    if len(a["post_para"]) and (int(a["post_para"].min()) < 0 or int(a["post_para"].max()) >= n):
-        problems.append("a posting names a paragraph out of range")
-    if len(a["post_tf"]) and int(a["post_tf"].min()) < 1:
-        problems.append("a posting has a frequency below 1")
-    for name in ("impact", "idf"):
+    else:
+        problems.extend(_postings_problems(index, n))
+    for name in ("max_impact", "idf"):
         if not np.all(np.isfinite(a[name])):
             problems.append(f"{name} holds values that are not finite numbers")
     if n and (int(a["para_doc"].min()) < 0 or int(a["para_doc"].max()) >= len(index.documents)
@@ -535,6 +538,36 @@ def verify(build: Path, bm25: BM25Settings) -> list[str]:
     return problems
 
 
+def _postings_problems(index: StoredIndex, n: int) -> list[str]:
+    """What is wrong with the compact postings (segments, paragraph ids, classes, escapes), if anything."""
+    c, a = index.compiled, index.arrays
+    try:
+        paras = c.post_para
+        cls = np.asarray(a["post_cls"])
+        big = np.asarray(a["tf_big_pos"])
+        escaped = cls[big] if len(big) else cls[:0]
+    except (ValueError, IndexError):
+        return ["postings segments are inconsistent"]
+    problems = []
+    if len(paras) and (int(paras.min()) < 0 or int(paras.max()) >= n):
+        return ["a posting names a paragraph out of range"]
+    starts = np.asarray(a["ptr"][:-1])[np.asarray(a["df"]) > 0]
+    if len(paras) > 1 and np.any(np.delete(np.diff(paras) <= 0, starts[1:] - 1)):
+        problems.append("postings are not in paragraph order")
+    n_classes = len(a["cls_tf"])
+    plain = cls != postings.CLS_ESCAPE
+    if (np.any(cls[plain] >= n_classes) or int(np.count_nonzero(~plain)) != len(big)
+            or np.any(escaped != postings.CLS_ESCAPE) or np.any(np.diff(big) <= 0)):
+        return problems + ["posting classes are inconsistent"]
+    if n_classes and int(np.asarray(a["cls_tf"]).min()) < 1 or len(big) and int(np.asarray(a["tf_big"]).min()) < 1:
+        problems.append("a posting has a frequency below 1")
+    if np.any(np.asarray(a["cls_len"])[cls[plain]] != np.asarray(a["para_len"])[paras[plain]]):
+        problems.append("posting classes do not match paragraph lengths")
+    if not problems and not np.array_equal(max_impacts(c), np.asarray(a["max_impact"])):
+        problems.append("per-term maximum impacts do not match the postings")
+    return problems
+
+
 def _read_documents(path: Path) -> list[DocumentInfo]:
     data = json.loads(path.read_text(encoding="utf-8"))
     columns = [data[key] for key in _DOC_FIELDS]
@@ -548,14 +581,16 @@ def _check_shapes(meta: dict, terms: list[str], a: dict[str, np.ndarray], docs: 
     v, n = len(terms), meta["paragraphs"]
     df = a["df"] if len(a["df"]) == v else np.zeros(0)
     problems = [
-        not np.all(np.isfinite(a["idf"])),
+        not np.all(np.isfinite(a["idf"])) or not np.all(np.isfinite(a["max_impact"])),
         len(df) and (int(df.min()) < 1 or int(df.max()) > n),
         v != meta["vocabulary"] or len(docs) != meta["documents"],
         len(a["ptr"]) != v + 1 or len(a["df"]) != v or len(a["idf"]) != v,
         any(len(a[k]) != n for k in ("para_len", "para_doc", "para_num", "para_section", "para_page", "para_kind")),
         len(a["text_offsets"]) != n + 1 or len(a["text_crc"]) != n or (n and int(a["text_offsets"][-1]) != text_bytes),
-        len(a["post_para"]) != len(a["post_tf"]) or len(a["post_para"]) != len(a["impact"]),
-        v and int(a["ptr"][-1]) != len(a["post_para"]),
+        len(a["post_lo"]) != len(a["post_cls"]) or len(a["max_impact"]) != v or len(a["seg_ptr"]) != v + 1,
+        len(a["cls_tf"]) != len(a["cls_len"]) or len(a["cls_tf"]) >= postings.CLS_ESCAPE,
+        len(a["seg_hi"]) != len(a["seg_end"]) or len(a["tf_big_pos"]) != len(a["tf_big"]),
+        v and (int(a["ptr"][-1]) != len(a["post_lo"]) or int(a["seg_ptr"][-1]) != len(a["seg_hi"])),
         sum(d.paragraphs for d in docs) != n,
     ]
     if any(problems):

@@ -104,9 +104,9 @@ def test_nan_scores_are_damage_not_no_answer(corpus, tmp_path, monkeypatch, capl
     monkeypatch.setattr(retrieval.store, "_SMALL_FILE_BYTES", 0)
     index = tmp_path / "index"
     build = Engine.open(corpus, index).index.folder
-    impact = np.load(build / "impact.npy")
-    impact[:] = np.nan
-    np.save(build / "impact.npy", impact)  # same size, values NaN
+    bound = np.load(build / "max_impact.npy")
+    bound[:] = np.nan
+    np.save(build / "max_impact.npy", bound)  # same size, values NaN
     with caplog.at_level(logging.WARNING):
         engine = Engine.open(corpus, index)
         answer = engine.ask(QUESTION)
@@ -121,10 +121,10 @@ def test_verify_command_reports_and_rebuilds(corpus, tmp_path, capsys, monkeypat
     assert "every checksum and value is sound" in capsys.readouterr().out
     monkeypatch.setattr(retrieval.store, "_SMALL_FILE_BYTES", 0)
     build = current_build(index)
-    flip(build / "post_tf.npy", (build / "post_tf.npy").stat().st_size - 2)
+    flip(build / "post_cls.npy", (build / "post_cls.npy").stat().st_size - 2)
     assert main(args) == 1
     out, err = capsys.readouterr()
-    assert "damaged" in err and "post_tf.npy" in err and "rebuilt" in out and "Traceback" not in err
+    assert "damaged" in err and "post_cls.npy" in err and "rebuilt" in out and "Traceback" not in err
     assert current_build(index) != build
     assert main(args) == 0
 

@@ -11,6 +11,7 @@ import pytest
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
 from retrieval import index as index_module
+from retrieval import postings
 from retrieval.analysis import Analyzer
 from retrieval.build import build_index, context_text
 from retrieval.corpus import read_corpus
@@ -58,13 +59,15 @@ def test_full_scores_equal_rank_bm25(corpus, variant):
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
 
 
-@pytest.fixture(params=["compiled", "numpy"])
+@pytest.fixture(params=["compiled", "exhaustive", "numpy"])
 def kernel(request, monkeypatch):
-    """Run a test with the compiled top-k kernel and again with the numpy path."""
+    """Run a test with the compiled top-k kernel (pruning allowed, then off) and again with the numpy path."""
     if request.param == "numpy":
         monkeypatch.setattr("retrieval.index._kernel", None)
     elif index_module._kernel is None:
         pytest.skip("the compiled kernel was not built on this machine (no C compiler at install time)")
+    elif request.param == "exhaustive":
+        monkeypatch.setattr(index_module.CompiledIndex, "pruning", False)
     return request.param
 
 
@@ -89,7 +92,7 @@ def test_top_is_exact_ranking_with_id_tiebreak(corpus, limit, variant, kernel):
         ours = full if variant == "okapi" else compiled.full_scores(query)
         assert paras == brute_top(ours[matching], matching, limit)
         np.testing.assert_allclose(scores, full[paras], atol=1e-6)
-        if kernel == "compiled":  # the same floats as the numpy path, not merely close
+        if kernel != "numpy":  # the same floats as the numpy path, not merely close
             numpy_top = compiled._top_numpy(query, limit)
             assert (paras, scores, best_terms) == numpy_top
         if paras:  # the query terms the best paragraph contains (the no-answer gate reads these)
@@ -97,12 +100,38 @@ def test_top_is_exact_ranking_with_id_tiebreak(corpus, limit, variant, kernel):
 
 
 @pytest.mark.parametrize("variant", ["okapi", "l", "plus"])
-def test_impacts_computed_in_chunks_equal_one_pass(corpus, variant, monkeypatch):
+def test_postings_encoded_in_chunks_equal_one_pass(corpus, variant, monkeypatch):
     _, whole = compile_index(corpus, BM25Settings(variant=variant))
     monkeypatch.setattr("retrieval.index._CHUNK", 97)  # many term ranges, some larger than a chunk
+    monkeypatch.setattr("retrieval.postings._CHUNK", 89)
     _, chunked = compile_index(corpus, BM25Settings(variant=variant))
-    np.testing.assert_array_equal(chunked.impact, whole.impact)
-    assert len(whole.impact) == len(whole.post_para)
+    for name, array in whole.arrays.items():  # class numbers do not depend on the blocks either
+        np.testing.assert_array_equal(chunked.arrays[name], array, err_msg=name)
+    assert len(whole.post_para) == len(whole.post_tf) == int(whole.ptr[-1])
+    # The bound pruning relies on: no posting of a term adds more than its max_impact.
+    for t in range(len(whole.df)):
+        assert whole.impacts(t).max() == whole.arrays["max_impact"][t]
+
+
+def test_pruned_path_skips_postings_and_matches_exhaustive(corpus, monkeypatch):
+    """Forced on, the pruned path really prunes on common-word questions, with the same results."""
+    if index_module._kernel is None:
+        pytest.skip("the compiled kernel was not built on this machine (no C compiler at install time)")
+    for variant in ("okapi", "l", "plus"):
+        terms, compiled = compile_index(corpus, BM25Settings(variant=variant))
+        ids = {t: i for i, t in enumerate(terms)}
+        rng = random.Random(5)
+        qs = [[ids[f"w{rng.randrange(2)}"], ids[f"w{rng.randrange(300, 800)}"]] for _ in range(60)]
+        qs += [[ids[f"w{rng.randrange(800)}"] for _ in range(rng.randint(2, 6))] for _ in range(60)]
+        qs = [[t for t in q if t is not None] for q in qs]
+        before = index_module._kernel.stats()
+        pruned = [compiled.top(q, limit) for q in qs for limit in (1, 9)]
+        after = index_module._kernel.stats()
+        assert after["skipped"] - before["skipped"] >= 60  # a rare word + a very common one: pruned
+        monkeypatch.setattr(index_module.CompiledIndex, "pruning", False)
+        assert [compiled.top(q, limit) for q in qs for limit in (1, 9)] == pruned
+        assert [compiled._top_numpy(q, limit) for q in qs for limit in (1, 9)] == pruned
+        monkeypatch.undo()
 
 
 def test_top_breaks_ties_by_paragraph_id(kernel):
@@ -129,14 +158,23 @@ def test_compiled_kernel_rejects_damaged_arrays_and_keeps_its_scratch_clean(corp
     expected = compiled.top(query, 5)
     with pytest.raises(ValueError, match="out of range"):
         compiled.top([len(terms) + 3], 5)
-    damaged = compiled.post_para.copy()
-    damaged[int(compiled.ptr[ids["w5"]])] = compiled.n_paragraphs + 10  # a paragraph that does not exist
-    broken = index_module.CompiledIndex(compiled.ptr, damaged, compiled.post_tf, compiled.df, compiled.idf,
-                                        compiled.para_len, compiled.settings, impact=compiled.impact)
-    with pytest.raises(ValueError, match="inconsistent"):
-        broken.top(query, 5)
-    acc, mark = broken._scratch()
-    assert not acc.any() and not mark.any()  # an aborted question leaves nothing behind
+    w5 = ids["w5"]
+    damages = {  # a paragraph that does not exist; a segment past its term's postings; an escape without value
+        "seg_hi": lambda a: a.__setitem__(int(compiled.arrays["seg_ptr"][w5]), 7),
+        "seg_end": lambda a: a.__setitem__(int(compiled.arrays["seg_ptr"][w5 + 1]) - 1, 10**6),
+        "post_cls": lambda a: a.__setitem__(int(compiled.ptr[w5]) + 1, postings.CLS_ESCAPE),
+    }
+    for name, damage in damages.items():
+        arrays = dict(compiled.arrays)
+        arrays[name] = arrays[name].copy()
+        damage(arrays[name])
+        broken = index_module.CompiledIndex(arrays, compiled.settings)
+        for pruning in (True, False):
+            broken.pruning = pruning
+            with pytest.raises(ValueError, match="inconsistent"):
+                broken.top(query, 5)
+            acc, mark = broken._scratch()
+            assert not acc.any() and not mark.any()  # an aborted question leaves nothing behind
     assert compiled.top(query, 5) == expected
 
 
@@ -202,7 +240,9 @@ def test_cached_parallel_build_equals_reference_pipeline(tmp_path, monkeypatch):
                                     workers=workers)
         assert report.parsed == 30 and report.reused == 0
         assert index.terms == terms
-        for name in ("ptr", "post_para", "post_tf", "impact", "df", "idf", "para_len"):
+        for name in postings.ARRAYS:
+            np.testing.assert_array_equal(index.compiled.arrays[name], reference.arrays[name], err_msg=name)
+        for name in ("post_para", "post_tf"):
             np.testing.assert_array_equal(getattr(index.compiled, name), getattr(reference, name), err_msg=name)
         texts = [p.text for d in documents for p in d.paragraphs]
         assert [index.paragraph_text(i) for i in range(index.n_paragraphs)] == texts
@@ -210,3 +250,42 @@ def test_cached_parallel_build_equals_reference_pipeline(tmp_path, monkeypatch):
             [(d.source, d.title, len(d.paragraphs)) for d in documents]
         reloaded = load(current_build(tmp_path / f"index{workers}"), settings.bm25)
         assert reloaded.terms == terms
+
+
+def test_paragraph_ids_past_16_bits_and_large_frequencies_keep_parity(kernel):
+    """Postings store 16 bits of a paragraph id per posting: ids beyond 65,535 and large frequencies must
+    read back exactly and score as rank-bm25 does."""
+    rng = random.Random(3)
+    corpus = [[f"w{rng.randrange(40)}", f"v{rng.randrange(3000)}", "common"] for _ in range(140_000)]
+    corpus[70_000] += ["flood"] * 300 + ["rare"]
+    corpus[139_999] += ["flood"] * 1000 + ["rare"] * 255
+    corpus[5] += ["flood"] * 254
+    terms, compiled = compile_index(corpus, BM25Settings(variant="okapi"))
+    ids = {t: i for i, t in enumerate(terms)}
+    paras, tf = compiled.postings(ids["flood"])
+    assert paras.tolist() == [5, 70_000, 139_999] and tf.tolist() == [254, 300, 1000]
+    assert compiled.postings(ids["rare"])[1].tolist() == [1, 255]
+    reference = BM25Okapi(corpus)
+    for q in (["flood", "rare"], ["rare", "w3", "v17"], ["common", "v2999", "flood"]):
+        query = [ids[t] for t in q]
+        full = reference.get_scores(q)
+        top = compiled.top(query, 9)
+        matching = np.unique(np.concatenate([compiled.postings(t)[0] for t in query])).astype(np.int64)
+        assert top.ids == brute_top(full[matching], matching, 9)
+        np.testing.assert_allclose(top.scores, full[top.ids], atol=1e-6)
+
+
+@pytest.mark.parametrize("variant", ["okapi", "l", "plus"])
+def test_postings_without_a_class_score_the_same(corpus, variant, kernel, monkeypatch):
+    """A corpus with more (tf, length) pairs than classes: the rest escape and are scored from the
+    paragraph's length, to the same floats."""
+    terms, reference = compile_index(corpus, BM25Settings(variant=variant))
+    monkeypatch.setattr(postings, "MAX_CLASSES", 7)
+    _, compiled = compile_index(corpus, BM25Settings(variant=variant))
+    assert len(compiled.arrays["cls_tf"]) == 7 and len(compiled.arrays["tf_big_pos"]) > len(compiled.post_tf) // 2
+    np.testing.assert_array_equal(compiled.post_tf, reference.post_tf)
+    np.testing.assert_array_equal(compiled.arrays["max_impact"], reference.arrays["max_impact"])
+    ids = {t: i for i, t in enumerate(terms)}
+    for q in queries(4):
+        query = [ids[t] for t in q if t in ids]
+        assert compiled.top(query, 9) == reference.top(query, 9)

@@ -61,7 +61,7 @@ def test_corrupt_index_is_detected_and_rebuilt(corpus, tmp_path, caplog, damage)
     engine = Engine.open(corpus, tmp_path / "idx")
     build = engine.index.folder
     del engine
-    target = build / "post_para.npy"
+    target = build / "post_lo.npy"
     if damage == "truncate":
         with open(target, "r+b") as fh:
             fh.truncate(os.path.getsize(target) // 2)
