@@ -11,9 +11,8 @@
  *   limit   int          how many paragraphs to return
  *   base    float        score of a paragraph containing none of the terms (BM25+ only, else 0)
  *   acc     float64[N]   scratch, all zeros; left all zeros (one per thread)
- *   mark    uint8[>=16W] scratch, all zeros; left all zeros (one per thread): two bitmaps of W = ceil(N/64)
- *                        words, paragraphs seen and pruning candidates (a bit, not a byte, per paragraph:
- *                        they stay in cache)
+ *   mark    uint8[M]     scratch, all zeros; left all zeros (one per thread): a byte per paragraph (seen),
+ *                        then from byte ceil8(N) a bitmap of ceil(N/64) words (pruning candidates)
  *   prune   bool         allow dynamic pruning (same results)
  * returns (ids, scores, best_terms): the best `limit` paragraphs (score descending, then id),
  * and the term ids the best one contains.
@@ -41,8 +40,9 @@
 #define CLS_ESCAPE 0xFFFF
 #define N_ARRAYS 15
 #define ACC(p) acc[p]
-/* Marks paragraph p seen in bitmap m, counting it in nt the first time (branch-free: unpredictable). */
-#define SEE(m, p, nt) do { uint64_t *w_ = &(m)[(p) >> 6], b_ = (uint64_t)1 << ((p) & 63); (nt) += !(*w_ & b_); *w_ |= b_; } while (0)
+/* Marks paragraph p seen, counting it in nt the first time (branch-free: which postings are new is unpredictable;
+ * a byte, not a bit, so that consecutive postings never wait for each other's store). */
+#define SEE(m, p, nt) do { (nt) += !(m)[p]; (m)[p] = 1; } while (0)
 
 /* How many questions took the pruned path, and how many of those skipped postings (for tests and the
  * benchmark; updated without a lock, so counts from concurrent threads are approximate). */
@@ -136,7 +136,7 @@ static inline __attribute__((always_inline)) double gain(const Index *ix, const 
 
 /* Add every posting of q to acc (first touches appended to touched). Returns nonzero on damage. */
 static inline __attribute__((always_inline)) int accumulate_as(const Index *ix, const QTerm *q, double *acc,
-                                                               uint64_t *mark, int32_t *touched, int64_t *n_touched,
+                                                               uint8_t *mark, int32_t *touched, int64_t *n_touched,
                                                                int variant) {
     const int64_t t = q->term, stop = ix->ptr[t + 1], n_par = ix->n_paragraphs;
     const uint16_t *lo = ix->lo;
@@ -165,7 +165,7 @@ static inline __attribute__((always_inline)) int accumulate_as(const Index *ix, 
 }
 
 /* accumulate_as compiled once per variant (the variant test leaves the loop). */
-static int accumulate(const Index *ix, const QTerm *q, double *acc, uint64_t *mark, int32_t *touched,
+static __attribute__((noinline)) int accumulate(const Index *ix, const QTerm *q, double *acc, uint8_t *mark, int32_t *touched,
                       int64_t *n_touched, int variant) {
     if (variant == 0) return accumulate_as(ix, q, acc, mark, touched, n_touched, 0);
     if (variant == 1) return accumulate_as(ix, q, acc, mark, touched, n_touched, 1);
@@ -176,7 +176,7 @@ static int accumulate(const Index *ix, const QTerm *q, double *acc, uint64_t *ma
  * class. Returns nonzero on damage. */
 static inline __attribute__((always_inline)) int add_run(const Index *ix, const QTerm *q, const double *tab,
                                                          int64_t begin, int64_t end, int64_t hi, double *acc,
-                                                         uint64_t *mark, int32_t *touched, int64_t *n_touched,
+                                                         uint8_t *mark, int32_t *touched, int64_t *n_touched,
                                                          int variant) {
     const uint16_t *lo = ix->lo, *cls = ix->cls;
     const int64_t n_par = ix->n_paragraphs, n_cls = ix->n_classes;
@@ -206,7 +206,7 @@ static inline __attribute__((always_inline)) int add_run(const Index *ix, const 
  * their scratch cleared while still in cache. tabs: per term, its class table or NULL. */
 static inline __attribute__((always_inline)) int exhaustive_as(
         const Index *ix, const QTerm *qs, Py_ssize_t k, double **tabs, Py_ssize_t cap, double base, double *acc,
-        uint64_t *mark, int32_t *touched, int64_t *cursor, int32_t *top_ids, double *top_vals, Py_ssize_t *n_top,
+        uint8_t *mark, int32_t *touched, int64_t *cursor, int32_t *top_ids, double *top_vals, Py_ssize_t *n_top,
         int variant) {
     int64_t n_windows = (ix->n_paragraphs + 0xFFFF) >> 16;
     int bad = 0;
@@ -225,7 +225,7 @@ static inline __attribute__((always_inline)) int exhaustive_as(
             int32_t p = touched[t];
             if (!bad && cap > 0) offer(top_ids, top_vals, n_top, cap, p, ACC(p) + base);
             ACC(p) = 0.0;
-            mark[p >> 6] = 0;  /* every bit set in the word is a touched paragraph's */
+            mark[p] = 0;
         }
     }
     for (Py_ssize_t i = 0; i < k && !bad; i++)  /* every segment read: ids ascending, none past the corpus */
@@ -233,8 +233,8 @@ static inline __attribute__((always_inline)) int exhaustive_as(
     return bad;
 }
 
-static int exhaustive(const Index *ix, const QTerm *qs, Py_ssize_t k, double **tabs, Py_ssize_t cap, double base,
-                      double *acc, uint64_t *mark, int32_t *touched, int64_t *cursor, int32_t *top_ids,
+static __attribute__((noinline)) int exhaustive(const Index *ix, const QTerm *qs, Py_ssize_t k, double **tabs, Py_ssize_t cap, double base,
+                      double *acc, uint8_t *mark, int32_t *touched, int64_t *cursor, int32_t *top_ids,
                       double *top_vals, Py_ssize_t *n_top, int variant) {
     if (variant == 0)
         return exhaustive_as(ix, qs, k, tabs, cap, base, acc, mark, touched, cursor, top_ids, top_vals, n_top, 0);
@@ -332,8 +332,8 @@ static int by_bound(const void *a, const void *b) {
 }
 
 /* Pruned top-k (see the header). Returns nonzero on damage. Leaves acc/mark to the caller's cleanup. */
-static int pruned(const Index *ix, const QTerm *qs, Py_ssize_t k, QTerm *order, Py_ssize_t limit, double base,
-                  double *acc, uint64_t *mark, int32_t *touched, int64_t *n_touched, int32_t *cands, double *heap,
+static __attribute__((noinline)) int pruned(const Index *ix, const QTerm *qs, Py_ssize_t k, QTerm *order, Py_ssize_t limit, double base,
+                  double *acc, uint8_t *mark, int32_t *touched, int64_t *n_touched, int32_t *cands, double *heap,
                   int32_t *top_ids, double *top_vals, Py_ssize_t *n_top, int variant) {
     double total = 0.0;
     for (Py_ssize_t i = 0; i < k; i++) { order[i] = qs[i]; total += qs[i].ub; }
@@ -364,7 +364,7 @@ static int pruned(const Index *ix, const QTerm *qs, Py_ssize_t k, QTerm *order, 
         /* The remaining terms only add to the candidates (marked 2): a merge of the term's postings with the
          * sorted candidates when they are few, else one pass over the postings testing the marks. After each
          * term, candidates that can no longer reach the k-th best score are dropped. */
-        uint64_t *cand = mark + ix->n_words;
+        uint64_t *cand = (uint64_t *)(mark + ((ix->n_paragraphs + 7) & ~(int64_t)7));
         for (int64_t c = 0; c < n_cands; c++) cand[cands[c] >> 6] |= (uint64_t)1 << (cands[c] & 63);
         int sorted = 0, bad = 0;
         for (; i < k; i++) {
@@ -485,7 +485,7 @@ static PyObject *kernel_top(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (ix.n_terms < 0 || views[2].shape[0] != ix.n_terms + 1 || views[4].shape[0] != ix.n_segments ||
         views[5].shape[0] != ix.n_postings || views[7].shape[0] != ix.n_big || views[8].shape[0] != ix.n_terms ||
         views[9].shape[0] != ix.n_terms || views[10].shape[0] != ix.n_terms ||
-        mark_v.shape[0] < 16 * ix.n_words || ix.n_classes >= CLS_ESCAPE || (ix.n_norm && ix.n_norm != ix.n_paragraphs) ||
+        mark_v.shape[0] < ((ix.n_paragraphs + 7) & ~(int64_t)7) + 8 * ix.n_words || ix.n_classes >= CLS_ESCAPE || (ix.n_norm && ix.n_norm != ix.n_paragraphs) ||
         (ix.variant == 2 && (views[12].shape[0] != ix.n_classes || views[13].shape[0] != ix.n_classes)) || ix.variant < 0 || ix.variant > 2) {
         PyErr_SetString(PyExc_ValueError, "index arrays are inconsistent");
         goto done;
@@ -505,7 +505,8 @@ static PyObject *kernel_top(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (prune < 0) goto done;
 
     double *acc = acc_v.buf;
-    uint64_t *mark = mark_v.buf;
+    uint8_t *mark = mark_v.buf;
+    uint64_t *cand_bits = (uint64_t *)(mark + ((ix.n_paragraphs + 7) & ~(int64_t)7));
     Py_ssize_t k = PyList_GET_SIZE(terms_obj);
     qs = PyMem_Malloc(sizeof(QTerm) * (k ? k : 1));
     order = PyMem_Malloc(sizeof(QTerm) * (k ? k : 1));
@@ -570,8 +571,8 @@ static PyObject *kernel_top(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     for (int64_t t = 0; t < n_touched; t++) {  /* leave the scratch clean for the next question */
         ACC(touched[t]) = 0.0;
-        mark[touched[t] >> 6] = 0;
-        mark[ix.n_words + (touched[t] >> 6)] = 0;
+        mark[touched[t]] = 0;
+        cand_bits[touched[t] >> 6] = 0;
     }
     if (bad) n_top = 0;
     Py_END_ALLOW_THREADS

@@ -59,15 +59,15 @@ def test_full_scores_equal_rank_bm25(corpus, variant):
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
 
 
-@pytest.fixture(params=["compiled", "exhaustive", "numpy"])
+@pytest.fixture(params=["compiled", "pruned", "numpy"])
 def kernel(request, monkeypatch):
-    """Run a test with the compiled top-k kernel (pruning allowed, then off) and again with the numpy path."""
+    """Run a test with the compiled top-k kernel (exhaustive, then with pruning forced on) and with numpy."""
     if request.param == "numpy":
         monkeypatch.setattr("retrieval.index._kernel", None)
     elif index_module._kernel is None:
         pytest.skip("the compiled kernel was not built on this machine (no C compiler at install time)")
-    elif request.param == "exhaustive":
-        monkeypatch.setattr(index_module.CompiledIndex, "pruning", False)
+    else:
+        monkeypatch.setattr(index_module.CompiledIndex, "pruning", request.param == "pruned")
     return request.param
 
 
@@ -120,6 +120,7 @@ def test_pruned_path_skips_postings_and_matches_exhaustive(corpus, monkeypatch):
     for variant in ("okapi", "l", "plus"):
         terms, compiled = compile_index(corpus, BM25Settings(variant=variant))
         ids = {t: i for i, t in enumerate(terms)}
+        monkeypatch.setattr(index_module.CompiledIndex, "pruning", True)
         rng = random.Random(5)
         qs = [[ids[f"w{rng.randrange(2)}"], ids[f"w{rng.randrange(300, 800)}"]] for _ in range(60)]
         qs += [[ids[f"w{rng.randrange(800)}"] for _ in range(rng.randint(2, 6))] for _ in range(60)]
