@@ -5,6 +5,15 @@ paragraph", ...]}``; an empty ``rel`` marks a question the corpus cannot answer.
 A citation is relevant when its paragraph (or a merged duplicate) contains one
 of the substrings (compared with whitespace and quotes normalised).
 
+A line may name the document it is about instead, ``"source": "path/in/corpus"``
+(or a list of documents that each answer it; with ``rel`` too, a relevant
+citation must satisfy both): the question is answerable when the index holds
+one of them and unanswerable when it holds none,
+so one question file scores a corpus holding any part of a document set (a
+held-out check: questions about every document, half of them indexed). A line
+with ``"vague": true`` asks nothing specific ("what is the default?") and must
+get the ``too_vague`` reply; it counts as unanswerable.
+
 A line may also give ``"answer": ["answer text", ...]`` (reading comprehension):
 for those questions whose relevant paragraph is cited, the report says how
 often the answer's first quoted sentence contains one of them, how often its
@@ -35,6 +44,8 @@ class GoldenQuestion:
     q: str
     rel: tuple[str, ...]
     answer: tuple[str, ...] = ()  # the answer's words, when the line gives them
+    sources: tuple[str, ...] = ()  # the documents that answer it, when the line names them
+    vague: bool = False  # the question must get the too_vague reply
 
 
 @dataclass
@@ -47,6 +58,11 @@ class EvalReport:
     recall_at_k: float | None
     mrr_at_k: float | None
     no_answer_accuracy: float | None
+    # Share of answerable questions refused, and of unanswerable ones answered (None when there are none).
+    refused: float | None = None
+    false_answers: float | None = None
+    # Share of the vague lines that got the too_vague reply (None when the file has none).
+    too_vague_accuracy: float | None = None
     failures: list[dict] = field(default_factory=list)
     # Only when the golden file gives answers: {"questions": those with the right paragraph cited,
     # "answer_in_first_sentence", "answer_in_lead", "answer_in_text": the shares that hold the answer there}.
@@ -54,8 +70,9 @@ class EvalReport:
 
     def to_json(self) -> dict:
         data = asdict(self)
-        if data["reading"] is None:
-            data.pop("reading")
+        for optional in ("reading", "too_vague_accuracy"):
+            if data[optional] is None:
+                data.pop(optional)
         return data
 
 
@@ -114,7 +131,14 @@ def read_golden(path: Path) -> list[GoldenQuestion]:
         answer = item.get("answer", [])
         if not isinstance(answer, list) or not all(isinstance(a, str) and a.strip() for a in answer):
             raise GoldenFileError(f'{path}:{number}: "answer" must be a list of non-empty strings')
-        questions.append(GoldenQuestion(item["q"], tuple(rel), tuple(answer)))
+        source, vague = item.get("source", []), item.get("vague", False)
+        source = [source] if isinstance(source, str) else source
+        if not isinstance(source, list) or not all(isinstance(s, str) and s.strip() for s in source):
+            raise GoldenFileError(f'{path}:{number}: "source" must be a document path or a list of them')
+        if not isinstance(vague, bool) or vague and (rel or source):
+            raise GoldenFileError(f'{path}:{number}: "vague" must be true or false, and a vague line has no '
+                                  '"rel" or "source"')
+        questions.append(GoldenQuestion(item["q"], tuple(rel), tuple(answer), tuple(source), vague))
     if not questions:
         raise GoldenFileError(f"{path}: no questions")
     return questions
@@ -122,25 +146,34 @@ def read_golden(path: Path) -> list[GoldenQuestion]:
 
 def evaluate(engine: Engine, questions: list[GoldenQuestion], k: int) -> EvalReport:
     """Ask every question with top-k citations and score the rankings."""
-    hits = reciprocal = no_answer_right = 0
+    hits = reciprocal = no_answer_right = refused = vague_right = 0
     read = in_first = in_lead = in_text = 0
     failures = []
     index = engine.index
     sources = {d.source: d for d in index.documents}
+    answerable_of = {id(q): any(s in sources for s in q.sources) if q.sources else bool(q.rel)
+                     for q in questions}
     for item in questions:
         answer = engine.ask(item.q, top_k=k)
-        if not item.rel:
+        if item.vague:
+            vague_right += answer.reason == "too_vague"
+            if answer.reason != "too_vague":
+                failures.append({"q": item.q, "problem": "a vague question did not get the too_vague reply"})
+        if not answerable_of[id(item)]:
             no_answer_right += not answer.answered
             if answer.answered:
-                failures.append({"q": item.q, "problem": "answered an unanswerable question"})
+                failures.append({"q": item.q, "problem": "answered an unanswerable question",
+                                 "cited": answer.citations[0].source})
             continue
+        refused += not answer.answered
         wanted = [_norm(r) for r in item.rel]
         rank = None
         for position, c in enumerate(answer.citations, 1):
-            texts = [c.text] + [
-                index.paragraph_text(sources[ref.source].first + ref.paragraph - 1) for ref in c.also_in
+            refs = [(c.source, c.text)] + [
+                (ref.source, index.paragraph_text(sources[ref.source].first + ref.paragraph - 1)) for ref in c.also_in
             ]
-            if any(w in _norm(t) for t in texts for w in wanted):
+            if any((not item.sources or source in item.sources)
+                   and (not wanted or any(w in _norm(t) for w in wanted)) for source, t in refs):
                 rank = position
                 break
         if rank is None:
@@ -159,13 +192,17 @@ def evaluate(engine: Engine, questions: list[GoldenQuestion], k: int) -> EvalRep
                 in_text += any(a in whole for a in answers)
                 if not any(a in lead for a in answers):
                     failures.append({"q": item.q, "problem": "the answer is not in the lead sentence"})
-    answerable = sum(1 for q in questions if q.rel)
+    answerable = sum(answerable_of.values())
     unanswerable = len(questions) - answerable
+    vague = sum(q.vague for q in questions)
     return EvalReport(
         k=k, questions=len(questions), answerable=answerable, unanswerable=unanswerable,
         recall_at_k=round(hits / answerable, 4) if answerable else None,
         mrr_at_k=round(reciprocal / answerable, 4) if answerable else None,
         no_answer_accuracy=round(no_answer_right / unanswerable, 4) if unanswerable else None,
+        refused=round(refused / answerable, 4) if answerable else None,
+        false_answers=round(1 - no_answer_right / unanswerable, 4) if unanswerable else None,
+        too_vague_accuracy=round(vague_right / vague, 4) if vague else None,
         failures=failures,
         reading={"questions": read, **{key: round(count / read, 4) if read else None for key, count in (
             ("answer_in_first_sentence", in_first), ("answer_in_lead", in_lead), ("answer_in_text", in_text))}}

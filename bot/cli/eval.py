@@ -55,6 +55,10 @@ def eval_command(ctx: click.Context, golden: Path, top_k: int | None, split: str
     click.echo(f"recall@{k}: {_score(report.recall_at_k, 'answerable')}")
     click.echo(f"MRR@{k}: {_score(report.mrr_at_k, 'answerable')}")
     click.echo(f"no-answer accuracy: {_score(report.no_answer_accuracy, 'unanswerable')}")
+    if report.answerable and report.unanswerable:
+        click.echo(f"refused answerable: {report.refused:.1%}  answered unanswerable: {report.false_answers:.1%}")
+    if report.too_vague_accuracy is not None:
+        click.echo(f"vague questions told to be more specific: {report.too_vague_accuracy:.3f}")
     if report.reading is not None:
         reading = report.reading
         click.echo(f"answer in the lead sentence: {_score(reading['answer_in_lead'], 'cited')} "
