@@ -3,8 +3,17 @@
 - **too_vague**: no content word beyond generic ones ("what is the default?",
   "thanks!"): nothing to search for.
 - **no_match** when a *name or code* of the question (capitalised inside the
-  question, all capitals, or with digits) is unknown to the corpus even after
-  typo correction: a corpus that never names it does not hold the answer.
+  question, all capitals, with digits or an underscore, part of a dotted name
+  such as ``time.monotonic``, an option flag such as ``--delete``, or the
+  command written before one, as ``rsync`` in "rsync --delete") is unknown to
+  the corpus even after typo correction: a corpus that never names it does not
+  hold the answer.
+- **no_match** when more than ``max_unknown_share`` of the question's content
+  words are ordinary words the corpus never uses, even after typo correction ("what did
+  Stoltenberg say about the rsync cluster backups?" asked of news articles):
+  the best paragraph can match only the rest, and the corpus is not about what
+  is asked. One unknown word among several (a phrasing the corpus does not use,
+  a misspelling nothing is close to) still weighs only in the shares below.
 - **no_match** when the best paragraph covers too little of the question's
   information (``min_matched_share`` of the idf weight; an unknown ordinary
   word weighs ``unknown_word_weight`` of the largest weight, since it may be a
@@ -25,6 +34,7 @@ hold ``min_matched_share`` of the follow-up's own content words' information
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -40,7 +50,7 @@ class QuestionWord(NamedTuple):
     start: int
     end: int
     term: str | None  # None for a stopword; a code's whole form for a code
-    name_like: bool  # capitalised inside the question, all capitals, or with digits
+    name_like: bool  # capitalised inside the question, all capitals, with digits, or written as code
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,23 @@ def _name_like(text: str, first: bool) -> bool:
     return text[:1].isupper() and not first
 
 
+_BEFORE_FLAG = re.compile(r"[ \t]+--?[^\W\d_]")
+
+
+def _written_as_code(question: str, start: int, end: int, term: str | None) -> bool:
+    """An identifier (max_workers), part of a dotted name (time.monotonic), an option flag
+    (--delete, -r) or the command written before one (rsync in "rsync --delete")."""
+    text = question[start:end]
+    if "_" in text:
+        return True
+    before, after = question[max(0, start - 2):start], question[end:end + 2]
+    if (before[-1:] == "." and before[:1].isalnum()) or (after[:1] == "." and after[1:].isalnum()):
+        return True
+    if before == "--" or (before[-1:] == "-" and (start == 1 or before[:1].isspace())):
+        return True
+    return term is not None and text.lower() not in VAGUE_WORDS and bool(_BEFORE_FLAG.match(question, end))
+
+
 def question_words(analyzer: Analyzer, question: str) -> list[QuestionWord]:
     """The question's words with their terms and whether each looks like a name or code."""
     out = []
@@ -63,7 +90,8 @@ def question_words(analyzer: Analyzer, question: str) -> list[QuestionWord]:
         if term is not None and term.__class__ is not str:
             term = term[0]  # a code: the code as written stands for it ("covid19" for COVID-19)
         sentence_start = i == 0 or question[:start].rstrip()[-1:] in ".?!:;\"'("
-        out.append(QuestionWord(text, start, end, term, _name_like(text, sentence_start)))
+        name_like = _name_like(text, sentence_start) or _written_as_code(question, start, end, term)
+        out.append(QuestionWord(text, start, end, term, name_like))
     return out
 
 
@@ -112,6 +140,13 @@ def decide(words: Sequence[QuestionWord], weights: dict[str, float], ids: dict[s
     if not hits or hits[0].score <= 0:
         return Decision("no_match", share, explanation)
     if unknown_names and settings.refuse_unknown_names:
+        return Decision("no_match", share, explanation)
+    # Unknown names are the rule above's; this one counts the ordinary words the corpus never uses.
+    content = {w.term for w in words if w.term in ids and w.text.lower() not in VAGUE_WORDS}
+    unknown_words = {w.term for w in words if w.term in content and ids[w.term] is None and not w.name_like}
+    unknown_share = len(unknown_words) / len(content) if content else 0.0
+    explanation["unknown_share"] = round(unknown_share, 4)
+    if unknown_share > settings.max_unknown_share:
         return Decision("no_match", share, explanation)
     if share < settings.min_matched_share or distinctive < settings.min_distinctive_share:
         return Decision("no_match", share, explanation)

@@ -10,6 +10,11 @@
    with smaller weights (:mod:`retrieval.conversation`) and goes through the
    same decision on the weighted query.
 
+A question term counts as found in the best paragraph when the paragraph or
+its document's title holds it: a paragraph is read in its document ("-k, --keep:
+keep input files" answers "how do I keep the original file with gzip?" in the
+page titled gzip), though titles rank only through the first paragraph.
+
 Every distinct question term carries an information weight (a positive idf,
 ``log(1 + (N - df + 0.5) / (df + 0.5))``; df = 0 for a term the corpus never uses).
 """
@@ -46,6 +51,22 @@ class SearchResult:
 def term_weight(df: int, n_paragraphs: int) -> float:
     """Positive idf used to weigh question terms (df = 0 for unknown terms)."""
     return math.log(1 + (n_paragraphs - df + 0.5) / (df + 0.5))
+
+
+def title_terms(index: StoredIndex, analyzer: Analyzer, doc: int) -> frozenset[str]:
+    """The terms of document ``doc``'s title (memoised on the index)."""
+    memo = getattr(index, "_title_terms", None)
+    if memo is None:
+        memo = index._title_terms = {}
+    terms = memo.get(doc)
+    if terms is None:
+        terms = memo[doc] = frozenset(analyzer.terms(index.documents[doc].title or ""))
+    return terms
+
+
+def _found(ids: Mapping[str, int | None], best_terms: frozenset[int], titled: frozenset[str]) -> set[str]:
+    """Question terms the best paragraph or its document's title holds."""
+    return {t for t, i in ids.items() if i is not None and (i in best_terms or t in titled)}
 
 
 def speller_for(index: StoredIndex) -> Speller:
@@ -111,7 +132,7 @@ def _search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int,
         # Score descending, then paragraph id; only the query terms' postings are touched.
         pids, scores, best_terms = index.compiled.top(query, limit)
         hits = _hits(index, pids, scores)
-    matched = {t for t, i in ids.items() if i is not None and i in best_terms}
+    matched = _found(ids, best_terms, title_terms(index, analyzer, hits[0].doc_index) if hits else frozenset())
     decision: Decision = decide(words, weights, ids, matched, hits, settings)
     return SearchResult(terms, weights, hits, decision.share, decision.reason is None,
                         decision.reason, corrections, decision.explanation), words
@@ -125,13 +146,14 @@ def _hits(index: StoredIndex, pids: list[int], scores: list[float]) -> tuple[Hit
 
 def search_weighted(index: StoredIndex, weights: Mapping[str, float], limit: int,
                     settings: AnswerSettings | None = None, words: Sequence[QuestionWord] = (),
-                    context_words: Sequence[QuestionWord] = ()) -> SearchResult:
+                    context_words: Sequence[QuestionWord] = (), analyzer: Analyzer | None = None) -> SearchResult:
     """Rank paragraphs for analysed terms with query weights (a follow-up and its context), and decide.
 
     Each paragraph scores the sum of weight x BM25 score per term. The decision
     is :func:`retrieval.decision.decide` on the question's own ``words`` and the
     used earlier questions' ``context_words``, every term's information
-    multiplied by its query weight.
+    multiplied by its query weight. With ``analyzer``, the best paragraph's document title counts
+    as part of it (see the module docstring).
     """
     settings = settings or AnswerSettings()
     term_ids, df_of, n = index.term_ids, index.compiled.df.item, index.n_paragraphs
@@ -144,7 +166,8 @@ def search_weighted(index: StoredIndex, weights: Mapping[str, float], limit: int
         pids, scores, best_terms = index.compiled.top(query, limit, {ids[t]: weights[t] for t in ids
                                                                       if ids[t] is not None})
         hits = _hits(index, pids, scores)
-    matched = {t for t, i in ids.items() if i is not None and i in best_terms}
+    titled = title_terms(index, analyzer, hits[0].doc_index) if hits and analyzer is not None else frozenset()
+    matched = _found(ids, best_terms, titled)
     decision = decide(words, info, ids, matched, hits, settings, context_words)
     return SearchResult(tuple(ids), info, hits, decision.share, decision.reason is None, decision.reason,
                         explanation=decision.explanation)
@@ -173,6 +196,6 @@ def search_followup(index: StoredIndex, analyzer: Analyzer, question: str, limit
     if query.previous:
         used = set(query.previous)
         context_words = [w for q, (_, words) in zip(previous, earlier) if q in used for w in words]
-        result = replace(search_weighted(index, query.weights, limit, settings, own_words, context_words),
+        result = replace(search_weighted(index, query.weights, limit, settings, own_words, context_words, analyzer),
                          corrections=result.corrections)
     return result, FollowUp(previous, query.previous, tuple(query.weights.items()))

@@ -106,6 +106,9 @@ class AnswerSettings:
     unknown_word_weight: float = 0.5
     # An unknown name or code (after typo correction) means the corpus does not hold the answer.
     refuse_unknown_names: bool = True
+    # More than this share of the question's content words unknown to the corpus (after typo
+    # correction) means the corpus is not about what is asked (1.0 = never refuse for this).
+    max_unknown_share: float = 0.5
     # Correct question words the corpus never uses to the closest corpus word.
     correct_typos: bool = True
     # Two paragraphs from different sources this similar are one citation.

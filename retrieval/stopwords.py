@@ -45,10 +45,10 @@ y yet you you'd you'll you're you've your yours yourself yourselves
 # default?", "thanks!", "can you help?") is too vague to search.
 VAGUE_WORDS: frozenset[str] = frozenset(
     """
-answer answers anything ask asking best bye cheers default defaults detail details doc docs document
+advice answer answers anything ask asking best bye cheers default defaults detail details doc docs document
 documents else everything example examples explain fine get give good great hello help hey hi info
 information kind like lot mean means meaning more need needs nice ok okay one ones option options
 please problem question questions right setting settings something stuff sure thank thanks thing
-things thx ty use used using value values way well work works yes
+things thx tip tips ty use used using value values way well work works yes
 """.split()
 )
