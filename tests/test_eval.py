@@ -87,3 +87,25 @@ def test_the_lead_is_the_first_quoted_sentence_with_the_one_that_refers_back_to_
         "The Danube is long. It rises in the Black Forest."
     assert lead_sentence("The Danube is long. [1] It rises in the Black Forest. [2]") == "The Danube is long."
     assert lead_sentence(None) == "" and lead_sentence("no markers") == "no markers"
+
+
+def test_source_lines_are_answerable_only_when_their_document_is_indexed(seeds_engine, tmp_path):
+    held = seeds_engine.index.documents[0].source
+    golden = tmp_path / "g.jsonl"
+    golden.write_text(
+        json.dumps({"q": "what did the US say about Tomahawk missiles?", "source": [held, "missing.md"]}) + "\n"
+        + json.dumps({"q": "How do I bake sourdough bread?", "source": "missing.md"}) + "\n"
+        + json.dumps({"q": "what is the default?", "rel": [], "vague": True}) + "\n", encoding="utf-8")
+    report = evaluate(seeds_engine, read_golden(golden), k=3)
+    assert (report.answerable, report.unanswerable) == (1, 2)
+    assert report.refused == 0.0 and report.false_answers == 0.0 and report.too_vague_accuracy == 1.0
+    assert report.to_json()["too_vague_accuracy"] == 1.0
+
+
+@pytest.mark.parametrize("line", ['{"q": "x", "source": 3}', '{"q": "x", "source": [""]}',
+                                  '{"q": "x", "rel": [], "vague": "yes"}', '{"q": "x", "source": "a.md", "vague": true}'])
+def test_malformed_source_or_vague_is_a_clear_error(tmp_path, line):
+    golden = tmp_path / "g.jsonl"
+    golden.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(Exception, match="g.jsonl:1"):
+        read_golden(golden)
