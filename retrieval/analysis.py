@@ -8,7 +8,6 @@ stem. Everything here works offline: only nltk pieces that need no data.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
@@ -41,8 +40,12 @@ _ABBREVIATIONS = (
     "jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun"
 ).split()
 
+_STEM_TAIL = 2  # a Snowball stem keeps all but at most the last 2 characters of the word
 _SENTENCE_MEMO = 4096  # paragraphs whose sentence spans are kept (Punkt costs ~0.1-0.3 ms a paragraph)
 _HAS_DIGIT = re.compile(r"\d")
+# What a word can be made of in ASCII text (after quote normalisation): tokens never leave such a run.
+_RUN = re.compile(r"[A-Za-z0-9_.,'\-]+")
+_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,'-")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _CODE_RUNS = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+")
 
@@ -83,24 +86,24 @@ def _is_acronym(token: str) -> bool:
     return len(letters) >= 2 and letters.isalpha() and letters.isupper()
 
 
-def _untimed_matchers() -> tuple[Callable[[str], list[str]], Callable[[str], list[tuple[int, int]]]]:
+def _token_pattern():
     """What nltk's ``RegexpTokenizer(_TOKEN_PATTERN).tokenize`` and ``span_tokenize`` do, without its ReDoS timer.
 
     Recent nltk runs every match of a caller-supplied pattern under a wall-clock
-    timeout (``nltk.redos``), about 5 µs per call: most of a question's analysis,
-    and paid again for every sentence an answer considers. Our pattern is fixed
-    and linear-time, so it is compiled by the same redos engine with the
-    tokenizer's flags and matched with ``timeout=None``, nltk's documented
-    opt-out for trusted patterns. Older nltk has no redos and used ``re``.
+    timeout (``nltk.redos``, the third-party ``regex`` engine behind a Python
+    wrapper), about 5 µs per call plus a generator step per match: most of a
+    question's analysis, and paid again for every paragraph an answer cites. Our
+    pattern is fixed and linear-time, so it is compiled by that same engine with
+    the tokenizer's flags and matched directly. Older nltk has no redos and used ``re``.
     """
     try:
-        redos = nltk_parts.modules().redos
+        nltk_parts.modules().redos
+        import regex
     except ImportError:
         pattern = re.compile(_TOKEN_PATTERN, _TOKEN_FLAGS)
-        return pattern.findall, lambda text: [match.span() for match in pattern.finditer(text)]
-    timed = redos.compile(_TOKEN_PATTERN, _TOKEN_FLAGS)
-    return (functools.partial(timed.findall, timeout=None),
-            lambda text: [match.span() for match in timed.finditer(text, timeout=None)])
+    else:
+        pattern = regex.compile(_TOKEN_PATTERN, _TOKEN_FLAGS)
+    return pattern
 
 
 class Analyzer:
@@ -108,7 +111,10 @@ class Analyzer:
 
     def __init__(self, settings: AnalyzerSettings | None = None, memo_limit: int = 100_000):
         self.settings = settings or AnalyzerSettings()
-        self._words, self._word_spans = _untimed_matchers()
+        self._pattern = pattern = _token_pattern()
+        self._words = pattern.findall
+        self._word_spans = lambda text: [match.span() for match in pattern.finditer(text)]
+        self._finders: dict[tuple[str, ...], re.Pattern] = {}
         if self.settings.stemmer == "porter":
             self._stem = nltk_parts.modules().porter.PorterStemmer().stem
         else:
@@ -279,8 +285,34 @@ class Analyzer:
         """Like :meth:`terms`, with the character span each term covers in ``text``."""
         return [Term(term, start, end) for term, start, end in self.word_and_term_spans(text)[1]]
 
-    def word_and_term_spans(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[str, int, int]]]:
-        """Every word's span (stopwords too), and each term as ``(term, start, end)`` in text order."""
+    def relevance(self, terms) -> tuple[str, ...] | None:
+        """What a word must start with (lowercased) to be analysed into one of ``terms``, or to start a
+        multi-word alias; None when no such test is safe (short terms, aliases wanted, Porter).
+
+        Snowball only rewrites a word's end: a stem differs from the lowercased word in at most its
+        last two characters ("dying" -> "die", "ability" -> "abil"; checked on 380k words), so
+        ``stem[:-2]`` (at least its first letter) is always a prefix of the word.
+        Words that fail the test need no stemming — most of a paragraph's words, new ones included.
+        """
+        if self.settings.stemmer != "snowball":
+            return None
+        keys = set(terms) | {tag[2:] for tag in self._phrases if tag.startswith("S:")}
+        prefixes = {key.lower() for tag in self._phrases if tag.startswith("E:") for key in (tag[2:],)}
+        for key in keys:
+            if key.startswith(ALIAS_PREFIX) or not key:
+                return None
+            if _HAS_DIGIT.search(key):
+                continue  # only a word with digits gives it, and those are always analysed
+            prefixes.add(key[:max(1, len(key) - _STEM_TAIL)])  # no rule touches a word's first letter
+        return tuple(sorted(prefixes))
+
+    def word_and_term_spans(self, text: str, relevant: tuple[str, ...] | None = None
+                            ) -> tuple[list[tuple[int, int]], list[tuple[str, int, int]]]:
+        """Every word's span (stopwords too), and each term as ``(term, start, end)`` in text order.
+
+        With ``relevant`` (from :meth:`relevance`), plain words that cannot give the wanted terms are
+        skipped: the terms listed are then those the full analysis gives, less some unwanted ones.
+        """
         plain = text.translate(_QUOTES)
         spans = self._word_spans(plain)
         tokens = [plain[a:b] for a, b in spans]
@@ -288,7 +320,11 @@ class Analyzer:
         lookup = self._lookup
         i, n = 0, len(tokens)
         while i < n:
-            term, starts_phrase = lookup(tokens[i])
+            token = tokens[i]
+            if relevant is not None and token.isascii() and token.isalpha() and not token.lower().startswith(relevant):
+                i += 1
+                continue
+            term, starts_phrase = lookup(token)
             if starts_phrase:
                 match = self._match_phrase(tokens, i)
                 if match:
@@ -310,6 +346,61 @@ class Analyzer:
         longest = max(len(keys) for options in self._phrases.values() for keys, _, _ in options)
         tokens = self._words(text.translate(_QUOTES))
         return any(self._lookup(token)[1] for token in tokens[len(tokens) - (longest - 1):] if longest > 1)
+
+    def relevant_term_spans(self, text: str, relevant: tuple[str, ...]) -> list[tuple[str, int, int]] | None:
+        """``word_and_term_spans(text, relevant)[1]`` without tokenising the words that cannot matter;
+        None for a text that is not ASCII (use :meth:`word_and_term_spans`).
+
+        Words are runs of letters, digits, ``_ . , ' -``; a term can only start a run or follow one of its
+        ``. , ' -``. So only runs where a ``relevant`` prefix starts a word, or that hold a digit (a code's
+        parts can be anything), are tokenised, with the same pattern over the same text.
+        """
+        if not text.isascii():
+            return None
+        plain = text.translate(_QUOTES) if "`" in text else text
+        finder = self._finders.get(relevant)
+        if finder is None:
+            if len(self._finders) > 64:
+                self._finders.clear()
+            finder = self._finders[relevant] = re.compile(
+                r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, relevant)) + r")|\d")
+        lowered = plain.lower()
+        tokens_at, lookup = self._pattern.finditer, self._lookup
+        out: list[tuple[str, int, int]] = []
+        run_end = consumed = 0
+        for hit in finder.finditer(lowered):
+            if hit.start() < run_end:
+                continue
+            run_start = hit.start()
+            while run_start and lowered[run_start - 1] in _RUN_CHARS:
+                run_start -= 1
+            run = _RUN.match(lowered, hit.start())
+            run_end = run.end() if run else hit.end()
+            for match in tokens_at(plain, run_start, run_end):
+                a, b = match.span()
+                if a < consumed:
+                    continue
+                token = match.group()
+                if token.isalpha() and not token.lower().startswith(relevant):
+                    continue
+                term, starts_phrase = lookup(token)
+                if starts_phrase:
+                    following = [m for m, _ in zip(tokens_at(plain, b), range(self._longest_phrase - 1))]
+                    phrase = self._match_phrase([token, *(m.group() for m in following)], 0)
+                    if phrase:
+                        consumed = following[phrase[1] - 2].end()
+                        out.append((phrase[0], a, consumed))
+                        continue
+                if term is not None:
+                    if term.__class__ is str:
+                        out.append((term, a, b))
+                    else:
+                        out.extend((t, a, b) for t in term)
+        return out
+
+    @property
+    def _longest_phrase(self) -> int:
+        return max((len(keys) for options in self._phrases.values() for keys, _, _ in options), default=1)
 
     @property
     def has_phrases(self) -> bool:

@@ -45,14 +45,31 @@ class _Sentence:
 class _Paragraph:
     """A cited paragraph analysed once: its words, terms and sentences, each sentence with its terms."""
 
-    def __init__(self, analyzer: Analyzer, text: str, kind: str):
+    def __init__(self, analyzer: Analyzer, text: str, kind: str, relevant: tuple[str, ...] | None = None):
         self.analyzer = analyzer
         self.text = text
-        self.words, self.terms = analyzer.word_and_term_spans(text)
-        self._word_starts = [a for a, _ in self.words]
+        # Only the question's terms matter here: with ``relevant``, other words are not analysed.
+        terms = analyzer.relevant_term_spans(text, relevant) if relevant is not None else None
+        if terms is None:
+            self._words, terms = analyzer.word_and_term_spans(text, relevant)
+        else:
+            self._words = None  # every word's span: only made if a cut falls between two word characters
+        self.terms = terms
         self._term_starts = [a for _, a, _ in self.terms]
         self.sentences = [(start, end, self.terms_between(start, end))
                           for start, end in _sentence_spans(analyzer, text, kind)]
+
+    def _word_crosses(self, cut: int) -> bool:
+        text = self.text
+        if cut <= 0 or cut >= len(text) or text[cut - 1].isspace() or text[cut].isspace():
+            return False  # words never hold whitespace
+        if self._words is None:
+            self._words = self.analyzer.word_and_term_spans(text)[0]
+            self._word_starts = [a for a, _ in self._words]
+        elif not hasattr(self, "_word_starts"):
+            self._word_starts = [a for a, _ in self._words]
+        i = bisect_left(self._word_starts, cut)
+        return bool(i) and self._words[i - 1][1] > cut
 
     def _cut_cleanly(self, start: int, end: int) -> bool:
         """Whether analysing ``text[start:end]`` alone finds exactly the terms of the words inside it:
@@ -60,18 +77,21 @@ class _Paragraph:
         text = self.text
         if end < len(text) and (text[end].isalnum() or text[end] == "_"):
             return False
-        for starts, spans, first in ((self._word_starts, self.words, 0), (self._term_starts, self.terms, 1)):
-            for cut in (start, end):
-                i = bisect_left(starts, cut)
-                if i and spans[i - 1][first + 1] > cut:
-                    return False
+        starts, terms = self._term_starts, self.terms
+        for cut in (start, end):
+            if self._word_crosses(cut):
+                return False
+            i = bisect_left(starts, cut)
+            if i and terms[i - 1][2] > cut:
+                return False
         return True
 
     def terms_between(self, start: int, end: int) -> set[str]:
         """The distinct terms of ``text[start:end]`` (as ``analyzer.term_set`` of that slice gives them)."""
         if not self._cut_cleanly(start, end):
             return self.analyzer.term_set(self.text[start:end])
-        return {term for term, a, b in self.terms if start <= a and b <= end}
+        terms, starts = self.terms, self._term_starts
+        return {term for term, a, b in terms[bisect_left(starts, start):bisect_left(starts, end)] if b <= end}
 
     def highlights(self, excerpt: str, left: int, right: int, prefix: str,
                    terms: set[str]) -> tuple[tuple[int, int], ...]:
@@ -104,15 +124,17 @@ def _sentence_spans(analyzer: Analyzer, text: str, kind: str) -> list[tuple[int,
 def _score_sentences(paragraph: _Paragraph, weights: dict[str, float]) -> list[_Sentence]:
     sentences = []
     for position, (start, end, terms) in enumerate(paragraph.sentences):
-        found = terms & weights.keys()
-        sentences.append(_Sentence(start, end, sum(weights[t] for t in found), position))
+        # Summed in the question's order: equal term sets score bit for bit the same in every process
+        # (a set's order varies with the hash seed, and a last-bit difference can break a tie).
+        sentences.append(_Sentence(start, end, sum(w for t, w in weights.items() if t in terms), position))
     return sentences or [_Sentence(0, len(paragraph.text), 0.0, 0)]
 
 
 TITLE_TERM_FACTOR = 0.25  # a question term the document's title holds says little about which sentence answers
 
 
-def _sentence_weights(weights: dict[str, float], analyzer: Analyzer, title: str | None) -> dict[str, float]:
+def _sentence_weights(weights: dict[str, float], analyzer: Analyzer, title: str | None,
+                      relevant: tuple[str, ...] | None = None) -> dict[str, float]:
     """Question-term weights for choosing sentences in one document.
 
     "Where does the Danube rise?" asked of the article *Danube*: every sentence
@@ -120,7 +142,7 @@ def _sentence_weights(weights: dict[str, float], analyzer: Analyzer, title: str 
     """
     if not title:
         return weights
-    given = analyzer.term_set(title) & weights.keys()
+    given = {term for term, _, _ in analyzer.word_and_term_spans(title, relevant)[1]} & weights.keys()
     if not given or len(given) == len(weights):
         return weights
     return {t: w * TITLE_TERM_FACTOR if t in given else w for t, w in weights.items()}
@@ -317,10 +339,12 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
                       corrections=result.corrections)
     groups = merge_duplicates(index, analyzer, result.hits, top_k + more, settings.duplicate_similarity)
     query_terms = set(result.terms)
+    relevant = analyzer.relevance(query_terms | result.weights.keys())
     paragraphs = [_Paragraph(analyzer, index.paragraph_text(g.hit.paragraph_index),
-                             index.paragraph_kind(g.hit.paragraph_index)) for g in groups]
+                             index.paragraph_kind(g.hit.paragraph_index), relevant) for g in groups]
     per_citation = [_score_sentences(p, _sentence_weights(
-        result.weights, analyzer, index.documents[g.hit.doc_index].title)) for g, p in zip(groups, paragraphs)]
+        result.weights, analyzer, index.documents[g.hit.doc_index].title, relevant))
+        for g, p in zip(groups, paragraphs)]
     if (kind := expected_shape(question)) is not None:
         for paragraph, sentences in zip(paragraphs, per_citation):
             for s in sentences:

@@ -69,10 +69,59 @@ def test_answers_are_the_same_without_the_stored_terms(engine):
 ])
 def test_sentence_terms_from_one_pass_equal_analysing_each_sentence(engine, text):
     analyzer = engine.analyzer
+    wanted = {"unit", "state", "mirror", "smith", "test", "1000", "=unit_state", "rise", "covid19", "19", "item"}
     for kind in ("prose", "list"):
-        paragraph = _Paragraph(analyzer, text, kind)
-        for start, end, terms in paragraph.sentences:
-            assert terms == analyzer.term_set(text[start:end])
-        for start in range(0, len(text), 7):
-            for end in range(start, len(text) + 1, 11):
-                assert paragraph.terms_between(start, end) == analyzer.term_set(text[start:end])
+        for relevant in (None, analyzer.relevance(wanted - {"=unit_state"})):
+            paragraph = _Paragraph(analyzer, text, kind, relevant)
+            known = (lambda terms: terms) if relevant is None else (lambda terms: terms & wanted - {"=unit_state"})
+            for start, end, terms in paragraph.sentences:
+                assert known(terms) == known(analyzer.term_set(text[start:end]))
+            for start in range(0, len(text), 7):
+                for end in range(start, len(text) + 1, 11):
+                    assert known(paragraph.terms_between(start, end)) == known(analyzer.term_set(text[start:end]))
+
+
+TEXTS = [
+    "The United States mirror. Dr. Smith tested it (1,000 times) in the U.S. on 3 May; it's faster.",
+    "Installing on servers in the United\nStates of readiness: reboot. IL-6 and COVID-19 rose 2.5% (v2.4).",
+    "p16INK4a, 1,000abc and 2.38x: codes' parts; long-term testing of the mirrors` host, the U.S.A. and NATO.",
+    "Caf\u00e9 owners in S\u00e3o Paulo tested \u201cmirrors\u201d \u2014 the host rebooted. Really?! Yes.",
+    "Proceeding, dying, lying and abilities: generously, ugly, early; news of the Andes.",
+]
+WANTED = [["mirror", "test", "host"], ["state", "unit", "il6", "covid", "19"], ["ink", "code", "part", "1000", "usa"],
+          ["cafe", "test", "host"], ["proceed", "die", "lie", "abil", "generous", "ugli", "news"], ["=unit_state", "us"]]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+@pytest.mark.parametrize("wanted", WANTED)
+def test_terms_of_relevant_words_only_are_the_wanted_terms_of_all_words(engine, text, wanted):
+    analyzer = engine.analyzer
+    relevant = analyzer.relevance(wanted)
+    full = [(t, a, b) for t, a, b in analyzer.word_and_term_spans(text)[1] if t in wanted]
+    if relevant is None:
+        assert any(w.startswith("=") for w in wanted)
+        return
+    filtered = [(t, a, b) for t, a, b in analyzer.word_and_term_spans(text, relevant)[1] if t in wanted]
+    assert filtered == full
+    scanned = analyzer.relevant_term_spans(text, relevant)
+    if scanned is not None:
+        assert [(t, a, b) for t, a, b in scanned if t in wanted] == full
+
+
+def test_a_snowball_stem_keeps_all_but_the_last_two_letters_of_its_word(engine):
+    """What relevance() relies on, over words built from every suffix Snowball rewrites."""
+    import random
+
+    stem = engine.analyzer._stem
+    suffixes = ("s es ies ied ed ing ingly edly eed eedly y ly ably ibly ability ization izer ational tional ation "
+                "ator alism aliti alli fulness ousli ousness iveness iviti biliti bli ogi fulli lessli li enci anci "
+                "abli entli alize icate iciti ical ful ness ative al ance ence er ic able ible ant ement ment ent "
+                "ism ate iti ous ive ize ion e ll sses ss us ys yed ying yly iest ier ily").split()
+    rng = random.Random(7)
+    words = ["dying", "lying", "tying", "skies", "idly", "gently", "ugly", "early", "only", "singly", "news"]
+    for _ in range(20000):
+        root = "".join(rng.choice("bcdfghlmnprstvaeiouy") for _ in range(rng.randint(1, 6)))
+        words.append(root + "".join(rng.choice(suffixes) for _ in range(rng.randint(0, 3))))
+    for word in words:
+        s = stem(word)
+        assert word.startswith(s[:max(1, len(s) - 2)]), (word, s)
