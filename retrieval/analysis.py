@@ -43,9 +43,10 @@ _ABBREVIATIONS = (
 _STEM_TAIL = 2  # a Snowball stem keeps all but at most the last 2 characters of the word
 _SENTENCE_MEMO = 4096  # paragraphs whose sentence spans are kept (Punkt costs ~0.1-0.3 ms a paragraph)
 _HAS_DIGIT = re.compile(r"\d")
-# What a word can be made of in ASCII text (after quote normalisation): tokens never leave such a run.
-_RUN = re.compile(r"[A-Za-z0-9_.,'\-]+")
-_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,'-")
+# Runs of characters a word may hold (after quote normalisation; more than the token pattern takes,
+# never less): a token never leaves its run, and a run is never followed by a word character.
+_NOT_IN_RUN = "!\"#$%&()*+/:;<=>?@[\\]^`{|}~"
+_RUN = re.compile(r"[^\s" + re.escape(_NOT_IN_RUN) + r"]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _CODE_RUNS = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+")
 
@@ -114,7 +115,7 @@ class Analyzer:
         self._pattern = pattern = _token_pattern()
         self._words = pattern.findall
         self._word_spans = lambda text: [match.span() for match in pattern.finditer(text)]
-        self._finders: dict[tuple[str, ...], re.Pattern] = {}
+        self._finders: dict[str, re.Pattern] = {}
         if self.settings.stemmer == "porter":
             self._stem = nltk_parts.modules().porter.PorterStemmer().stem
         else:
@@ -349,39 +350,48 @@ class Analyzer:
 
     def relevant_term_spans(self, text: str, relevant: tuple[str, ...]) -> list[tuple[str, int, int]] | None:
         """``word_and_term_spans(text, relevant)[1]`` without tokenising the words that cannot matter;
-        None for a text that is not ASCII (use :meth:`word_and_term_spans`).
+        None when lowercasing would move offsets (then use :meth:`word_and_term_spans`).
 
-        Words are runs of letters, digits, ``_ . , ' -``; a term can only start a run or follow one of its
-        ``. , ' -``. So only runs where a ``relevant`` prefix starts a word, or that hold a digit (a code's
-        parts can be anything), are tokenised, with the same pattern over the same text.
+        Words lie in runs of word characters and ``_ . , ' -``; a term can only start a run or follow one
+        of its ``. , ' -``. So only runs where a ``relevant`` prefix starts a word, or that hold a digit (a
+        code's parts can be anything) or a non-ASCII character, are tokenised, with the same pattern
+        over the same text.
         """
-        if not text.isascii():
-            return None
-        plain = text.translate(_QUOTES) if "`" in text else text
-        finder = self._finders.get(relevant)
-        if finder is None:
-            if len(self._finders) > 64:
-                self._finders.clear()
-            finder = self._finders[relevant] = re.compile(
-                r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, relevant)) + r")|\d")
+        plain = text.translate(_QUOTES)
         lowered = plain.lower()
+        if len(lowered) != len(plain):
+            return None  # lowercasing moved offsets (a few non-ASCII letters)
+        firsts = "".join(sorted({p[0] for p in relevant}))
+        finder = self._finders.get(firsts)
+        if finder is None:
+            if len(self._finders) > 256:
+                self._finders.clear()
+            # A word starting with a prefix's first letter, a digit, or a non-ASCII character (folding may
+            # change a first letter). One small pattern per set of first letters: a question's own would
+            # cost more to compile than it saves.
+            finder = self._finders[firsts] = re.compile(
+                r"(?<![A-Za-z0-9_])[" + re.escape(firsts) + r"]|\d|[^\x00-\x7f]")
         tokens_at, lookup = self._pattern.finditer, self._lookup
         out: list[tuple[str, int, int]] = []
         run_end = consumed = 0
+        startswith = lowered.startswith
         for hit in finder.finditer(lowered):
             if hit.start() < run_end:
                 continue
-            run_start = hit.start()
-            while run_start and lowered[run_start - 1] in _RUN_CHARS:
-                run_start -= 1
+            if hit.group() in firsts and not startswith(relevant, hit.start()):
+                continue
             run = _RUN.match(lowered, hit.start())
-            run_end = run.end() if run else hit.end()
+            if run is None:
+                continue  # non-ASCII space
+            run_start, run_end = hit.start(), run.end()
+            while run_start and not lowered[run_start - 1].isspace() and lowered[run_start - 1] not in _NOT_IN_RUN:
+                run_start -= 1
             for match in tokens_at(plain, run_start, run_end):
                 a, b = match.span()
                 if a < consumed:
                     continue
                 token = match.group()
-                if token.isalpha() and not token.lower().startswith(relevant):
+                if token.isascii() and token.isalpha() and not token.lower().startswith(relevant):
                     continue
                 term, starts_phrase = lookup(token)
                 if starts_phrase:
