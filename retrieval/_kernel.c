@@ -1,10 +1,13 @@
 /* Exact BM25 top-k over compact postings: the compiled twin of CompiledIndex._top_numpy.
  *
- * top(index, terms, counts, limit, base, acc, mark, prune)
+ * prepare(index) -> a capsule holding the arrays (checked once); top(prepared, ...) ranks with it.
+ *
+ * top(prepared, terms, counts, limit, base, acc, mark, prune)
  *   index   tuple (ptr int64[V+1], post_lo uint16[P], seg_ptr int64[V+1], seg_hi uint32[S], seg_end uint32[S],
  *           post_cls uint16[P], tf_big_pos int64[B], tf_big int32[B], idf float64[V], max_impact float64[V],
  *           absent float64[V], cls_a, cls_b, cls_c float64[C] (per class: see CompiledIndex._class_tables),
- *           norm float64[N] (empty when no posting escapes), variant int (0 okapi, 1 plus, 2 l), k1, delta)
+ *           norm float64[N] (empty when no posting escapes), variant int (0 okapi, 1 plus, 2 l), k1, delta,
+ *           number of paragraphs N)
  *           -- the layout is described in retrieval/postings.py
  *   terms   list[int]    distinct query term ids, in query order
  *   counts  list[float]  each term's multiplier (count in the query x weight)
@@ -434,59 +437,95 @@ static __attribute__((noinline)) int pruned(const Index *ix, const QTerm *qs, Py
     return bad;
 }
 
-static PyObject *kernel_top(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 8) {
-        PyErr_SetString(PyExc_TypeError, "top() takes 8 arguments");
-        return NULL;
-    }
+/* An index's arrays, held (and their buffers exported) for as long as the capsule lives. */
+typedef struct {
+    Py_buffer views[N_ARRAYS];
+    Index ix;
+} Prepared;
+
+#define CAPSULE_NAME "retrieval._kernel.index"
+
+static void prepared_free(PyObject *capsule) {
+    Prepared *pr = PyCapsule_GetPointer(capsule, CAPSULE_NAME);
+    if (!pr) return;
+    for (int i = 0; i < N_ARRAYS; i++) PyBuffer_Release(&pr->views[i]);
+    PyMem_Free(pr);
+}
+
+/* prepare(index) -> capsule: checks the arrays' types and shapes once, so that top() need not. */
+static PyObject *kernel_prepare(PyObject *self, PyObject *index) {
     static const char kinds[N_ARRAYS] = {'i', 'u', 'i', 'u', 'u', 'u', 'i', 'i', 'd', 'd', 'd', 'd', 'd', 'd', 'd'};
     static const Py_ssize_t sizes[N_ARRAYS] = {8, 2, 8, 4, 4, 2, 8, 4, 8, 8, 8, 8, 8, 8, 8};
     static const char *names[N_ARRAYS] = {"ptr", "post_lo", "seg_ptr", "seg_hi", "seg_end", "post_cls",
                                           "tf_big_pos", "tf_big", "idf", "max_impact", "absent", "cls_a",
                                           "cls_b", "cls_c", "norm"};
-    Py_buffer views[N_ARRAYS], acc_v, mark_v;
-    int have = 0, have_acc = 0, have_mark = 0;
+    if (!PyTuple_Check(index) || PyTuple_GET_SIZE(index) != N_ARRAYS + 4) {
+        PyErr_SetString(PyExc_TypeError, "index must be a tuple of 15 arrays and 4 parameters");
+        return NULL;
+    }
+    Prepared *pr = PyMem_Calloc(1, sizeof(Prepared));
+    if (!pr) return PyErr_NoMemory();
+    int have = 0;
+    for (; have < N_ARRAYS; have++)
+        if (get_array(PyTuple_GET_ITEM(index, have), &pr->views[have], kinds[have], sizes[have], 0, names[have]) < 0)
+            goto fail;
+    Py_buffer *views = pr->views;
+    Index *ix = &pr->ix;
+    ix->variant = (int)PyLong_AsLong(PyTuple_GET_ITEM(index, N_ARRAYS));
+    ix->k1 = PyFloat_AsDouble(PyTuple_GET_ITEM(index, N_ARRAYS + 1));
+    ix->delta = PyFloat_AsDouble(PyTuple_GET_ITEM(index, N_ARRAYS + 2));
+    ix->n_paragraphs = PyLong_AsLongLong(PyTuple_GET_ITEM(index, N_ARRAYS + 3));
+    if (PyErr_Occurred()) goto fail;
+    ix->k1p1 = ix->k1 + 1;
+    ix->ptr = views[0].buf; ix->lo = views[1].buf; ix->seg_ptr = views[2].buf; ix->seg_hi = views[3].buf;
+    ix->seg_end = views[4].buf; ix->cls = views[5].buf; ix->big_pos = views[6].buf; ix->big_tf = views[7].buf;
+    ix->idf = views[8].buf; ix->max_impact = views[9].buf; ix->absent = views[10].buf;
+    ix->cls_a = views[11].buf; ix->cls_b = views[12].buf; ix->cls_c = views[13].buf; ix->norm = views[14].buf;
+    ix->n_classes = (int64_t)views[11].shape[0];
+    ix->n_norm = (int64_t)views[14].shape[0];
+    ix->n_terms = (int64_t)views[0].shape[0] - 1;
+    ix->n_postings = (int64_t)views[1].shape[0];
+    ix->n_segments = (int64_t)views[3].shape[0];
+    ix->n_big = (int64_t)views[6].shape[0];
+    ix->n_words = (ix->n_paragraphs + 63) / 64;
+    if (ix->n_terms < 0 || ix->n_paragraphs < 0 || views[2].shape[0] != ix->n_terms + 1 ||
+        views[4].shape[0] != ix->n_segments || views[5].shape[0] != ix->n_postings || views[7].shape[0] != ix->n_big ||
+        views[8].shape[0] != ix->n_terms || views[9].shape[0] != ix->n_terms || views[10].shape[0] != ix->n_terms ||
+        ix->n_classes >= CLS_ESCAPE || (ix->n_norm && ix->n_norm != ix->n_paragraphs) ||
+        (ix->variant == 2 && (views[12].shape[0] != ix->n_classes || views[13].shape[0] != ix->n_classes)) ||
+        ix->variant < 0 || ix->variant > 2) {
+        PyErr_SetString(PyExc_ValueError, "index arrays are inconsistent");
+        goto fail;
+    }
+    PyObject *capsule = PyCapsule_New(pr, CAPSULE_NAME, prepared_free);
+    if (capsule) return capsule;
+fail:
+    for (int i = 0; i < have; i++) PyBuffer_Release(&pr->views[i]);
+    PyMem_Free(pr);
+    return NULL;
+}
+
+static PyObject *kernel_top(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "top() takes 8 arguments");
+        return NULL;
+    }
+    Py_buffer acc_v, mark_v;
+    int have_acc = 0, have_mark = 0;
     PyObject *result = NULL, *ids_list = NULL, *scores_list = NULL, *best_list = NULL;
     QTerm *qs = NULL, *order = NULL;
     int32_t *touched = NULL, *top_ids = NULL, *cands = NULL;
     double *top_vals = NULL, *heap = NULL, *tab_space = NULL, **tabs = NULL;
     int64_t *cursor = NULL;
-    Index ix;
 
-    PyObject *index = args[0];
-    if (!PyTuple_Check(index) || PyTuple_GET_SIZE(index) != N_ARRAYS + 3) {
-        PyErr_SetString(PyExc_TypeError, "index must be a tuple of 15 arrays and 3 parameters");
-        goto done;
-    }
-    for (; have < N_ARRAYS; have++)
-        if (get_array(PyTuple_GET_ITEM(index, have), &views[have], kinds[have], sizes[have], 0, names[have]) < 0)
-            goto done;
+    Prepared *pr = PyCapsule_GetPointer(args[0], CAPSULE_NAME);
+    if (!pr) goto done;
+    const Index ix = pr->ix;
     if (get_array(args[5], &acc_v, 'd', 8, 1, "acc") < 0) goto done;
     have_acc = 1;
     if (get_array(args[6], &mark_v, 'B', 1, 1, "mark") < 0) goto done;
     have_mark = 1;
-    ix.variant = (int)PyLong_AsLong(PyTuple_GET_ITEM(index, N_ARRAYS));
-    ix.k1 = PyFloat_AsDouble(PyTuple_GET_ITEM(index, N_ARRAYS + 1));
-    ix.delta = PyFloat_AsDouble(PyTuple_GET_ITEM(index, N_ARRAYS + 2));
-    if (PyErr_Occurred()) goto done;
-    ix.k1p1 = ix.k1 + 1;
-    ix.ptr = views[0].buf; ix.lo = views[1].buf; ix.seg_ptr = views[2].buf; ix.seg_hi = views[3].buf;
-    ix.seg_end = views[4].buf; ix.cls = views[5].buf; ix.big_pos = views[6].buf; ix.big_tf = views[7].buf;
-    ix.idf = views[8].buf; ix.max_impact = views[9].buf; ix.absent = views[10].buf;
-    ix.cls_a = views[11].buf; ix.cls_b = views[12].buf; ix.cls_c = views[13].buf; ix.norm = views[14].buf;
-    ix.n_classes = (int64_t)views[11].shape[0];
-    ix.n_norm = (int64_t)views[14].shape[0];
-    ix.n_terms = (int64_t)views[0].shape[0] - 1;
-    ix.n_postings = (int64_t)views[1].shape[0];
-    ix.n_segments = (int64_t)views[3].shape[0];
-    ix.n_big = (int64_t)views[6].shape[0];
-    ix.n_paragraphs = (int64_t)acc_v.shape[0];
-    ix.n_words = (ix.n_paragraphs + 63) / 64;
-    if (ix.n_terms < 0 || views[2].shape[0] != ix.n_terms + 1 || views[4].shape[0] != ix.n_segments ||
-        views[5].shape[0] != ix.n_postings || views[7].shape[0] != ix.n_big || views[8].shape[0] != ix.n_terms ||
-        views[9].shape[0] != ix.n_terms || views[10].shape[0] != ix.n_terms ||
-        mark_v.shape[0] < ((ix.n_paragraphs + 7) & ~(int64_t)7) + 8 * ix.n_words || ix.n_classes >= CLS_ESCAPE || (ix.n_norm && ix.n_norm != ix.n_paragraphs) ||
-        (ix.variant == 2 && (views[12].shape[0] != ix.n_classes || views[13].shape[0] != ix.n_classes)) || ix.variant < 0 || ix.variant > 2) {
+    if (acc_v.shape[0] != ix.n_paragraphs || mark_v.shape[0] < ((ix.n_paragraphs + 7) & ~(int64_t)7) + 8 * ix.n_words) {
         PyErr_SetString(PyExc_ValueError, "index arrays are inconsistent");
         goto done;
     }
@@ -622,7 +661,6 @@ done:
     PyMem_Free(tab_space);
     if (have_mark) PyBuffer_Release(&mark_v);
     if (have_acc) PyBuffer_Release(&acc_v);
-    for (int i = 0; i < have; i++) PyBuffer_Release(&views[i]);
     return result;
 }
 
@@ -631,10 +669,12 @@ static PyObject *kernel_stats(PyObject *self, PyObject *unused) {
 }
 
 static PyMethodDef methods[] = {
+    {"prepare", kernel_prepare, METH_O,
+     "prepare(index) -> capsule holding the index's arrays (15 arrays, variant, k1, delta, paragraphs)"},
     {"stats", kernel_stats, METH_NOARGS,
      "stats() -> {'pruned': questions ranked by the pruned path, 'skipped': of those, how many skipped postings}"},
     {"top", (PyCFunction)(void (*)(void))kernel_top, METH_FASTCALL,
-     "top(index, terms, counts, limit, base, acc, mark, prune) -> (ids, scores, best_terms)"},
+     "top(prepared, terms, counts, limit, base, acc, mark, prune) -> (ids, scores, best_terms)"},
     {NULL, NULL, 0, NULL},
 };
 

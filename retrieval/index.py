@@ -106,7 +106,8 @@ class CompiledIndex:
             *(self.arrays[name] for name in ("ptr", "post_lo", "seg_ptr", "seg_hi", "seg_end", "post_cls",
                                              "tf_big_pos", "tf_big", "idf", "max_impact")),
             self._absent, *self._class_tables(), self.norm if escapes else np.zeros(0),
-            _VARIANT_CODE[settings.variant], float(settings.k1), float(self._delta))
+            _VARIANT_CODE[settings.variant], float(settings.k1), float(self._delta), n)
+        self._prepared = None  # the kernel's hold on the arrays, made at the first question
         self._local = threading.local()  # per-thread scratch (the bot asks from executor threads)
 
     @property
@@ -273,7 +274,9 @@ class CompiledIndex:
             return self._top_numpy(query, limit, weights)
         counts, base = self._counts_and_base(query, weights)
         acc, mark = self._scratch()
-        ids, scores, best = _kernel.top(self._kernel_args, list(counts), [float(c) for c in counts.values()],
+        if self._prepared is None:
+            self._prepared = _kernel.prepare(self._kernel_args)
+        ids, scores, best = _kernel.top(self._prepared, list(counts), [float(c) for c in counts.values()],
                                         limit, base, acc, mark, self.pruning)
         return TopK(ids, scores, frozenset(best))
 
