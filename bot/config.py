@@ -20,6 +20,7 @@ from retrieval.settings import (
     AnswerSettings,
     BM25Settings,
     CorpusSettings,
+    IndexSettings,
     Settings,
 )
 
@@ -86,7 +87,7 @@ _SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
         "follow_outside_links": (bool, CorpusSettings.follow_outside_links),
         "max_paragraph_chars": (int, CorpusSettings.max_paragraph_chars),
     },
-    "index": {"path": (str, ".citebot/index")},
+    "index": {"path": (str, ".citebot/index"), "file_cache": (bool, IndexSettings.file_cache)},
     "analysis": {
         "stemmer": (str, AnalyzerSettings.stemmer),
         "extra_stopwords": ([str], []),
@@ -276,6 +277,7 @@ def config_from_dict(raw: dict[str, Any], source: str | None = None) -> Config:
             variant=bm25["variant"], k1=bm25["k1"], b=bm25["b"], epsilon=bm25["epsilon"], delta=bm25["delta"]
         ),
         answer=AnswerSettings(**answer),
+        index=IndexSettings(file_cache=v["index"]["file_cache"]),
     )
     discord_values = {
         k: tuple(val) if isinstance(val, list) else val for k, val in v["discord"].items()

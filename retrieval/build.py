@@ -23,6 +23,7 @@ import logging
 import multiprocessing
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -285,8 +286,12 @@ def build_index(corpus_dir: Path, index_dir: Path, settings: Settings, analyzer:
     """
     started = time.perf_counter()
     scanned = scan_corpus(corpus_dir, settings.corpus) if scanned is None else scanned
-    cache = FileCache(cache_dir or index_dir / "cache", config_hash(analyzer.fingerprint(), settings.corpus),
-                      writable=update_cache)
+    cache_dir = cache_dir or index_dir / "cache"
+    if not settings.index.file_cache:  # no cache: nothing read or written, an old one deleted
+        if update_cache:
+            shutil.rmtree(cache_dir, ignore_errors=True)
+        reuse_cache = update_cache = False
+    cache = FileCache(cache_dir, config_hash(analyzer.fingerprint(), settings.corpus), writable=update_cache)
     manifest = cache.read_manifest()
     old_shas = {e[2] for e in manifest.values() if isinstance(e, list) and len(e) == 3}
     added: set[str] = set()

@@ -16,7 +16,10 @@ Layout (under ``<index>/cache/``)::
 
 Entry format (no pickle)::
 
-    b"CBCACHE1" | u64 header length | header (UTF-8 JSON) | para_ptr int32[P+1] | ids int32[M] | tfs int32[M]
+    b"CBCACHE2" | u64 header length | header (UTF-8 JSON) | para_ptr int32[P+1] | ids [M] | tfs [M]
+
+``ids`` and ``tfs`` are stored in the narrowest unsigned type that holds them
+(named in the header): mostly 2 and 1 bytes instead of 4 and 4.
 
 Entries and the manifest are written to a temporary file and swapped in with
 ``os.replace``; anything unreadable or inconsistent is a cache miss. Deleting
@@ -39,8 +42,8 @@ from . import formats
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 2  # 2: format, sections, pages, kinds, dropped
-_MAGIC = b"CBCACHE1"
+CACHE_FORMAT = 3  # 2: format, sections, pages, kinds, dropped; 3: narrow ids and frequencies
+_MAGIC = b"CBCACHE2"
 _LEN = struct.Struct("<Q")
 
 
@@ -152,10 +155,21 @@ def _encode(r: FileResult) -> bytes:
     header = json.dumps({"title": r.title, "date": r.date, "url": r.url, "paragraphs": list(r.paragraphs),
                          "vocab": r.vocab, "n_ids": len(r.ids), "format": r.format,
                          "sections": [list(x) for x in r.sections], "pages": list(r.pages),
-                         "kinds": list(r.kinds), "dropped": r.dropped},
+                         "kinds": list(r.kinds), "dropped": r.dropped,
+                         "dtypes": [_narrowest(r.ids), _narrowest(r.tfs)]},
                         ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    arrays = [np.ascontiguousarray(a, dtype="<i4").tobytes() for a in (r.para_ptr, r.ids, r.tfs)]
+    arrays = [np.ascontiguousarray(a, dtype=dtype).tobytes()
+              for a, dtype in zip((r.para_ptr, r.ids, r.tfs), ("<i4", _narrowest(r.ids), _narrowest(r.tfs)))]
     return b"".join([_MAGIC, _LEN.pack(len(header)), header, *arrays])
+
+
+_NARROW = ("<u1", "<u2", "<u4")
+
+
+def _narrowest(values: np.ndarray) -> str:
+    """The smallest of uint8/16/32 holding every value (all are >= 0)."""
+    top = int(values.max()) if len(values) else 0
+    return _NARROW[0] if top < 1 << 8 else _NARROW[1] if top < 1 << 16 else _NARROW[2]
 
 
 def _decode(data: bytes) -> FileResult:
@@ -169,10 +183,12 @@ def _decode(data: bytes) -> FileResult:
         raise TypeError("bad header")
     p = len(paragraphs)
     body = start + size
-    if len(data) - body != 4 * (p + 1 + 2 * m):
+    id_type, tf_type = (np.dtype(t) for t in header["dtypes"] if t in _NARROW)
+    if len(data) - body != 4 * (p + 1) + m * (id_type.itemsize + tf_type.itemsize):
         raise ValueError("truncated entry")
-    arrays = np.frombuffer(data, dtype="<i4", offset=body).astype(np.int32)
-    para_ptr, ids, tfs = arrays[: p + 1], arrays[p + 1 : p + 1 + m], arrays[p + 1 + m :]
+    para_ptr = np.frombuffer(data, dtype="<i4", count=p + 1, offset=body).astype(np.int32)
+    ids = np.frombuffer(data, dtype=id_type, count=m, offset=body + 4 * (p + 1)).astype(np.int32)
+    tfs = np.frombuffer(data, dtype=tf_type, count=m, offset=body + 4 * (p + 1) + m * id_type.itemsize).astype(np.int32)
     if para_ptr[0] != 0 or para_ptr[-1] != m or (m and (ids.min() < 0 or ids.max() >= len(vocab))):
         raise ValueError("inconsistent entry")
     if p and np.any(np.diff(para_ptr) < 0):

@@ -116,6 +116,15 @@ class AnswerSettings:
 
 
 @dataclass(frozen=True)
+class IndexSettings:
+    """How the index is kept on disk."""
+
+    # Keep each file's parse and terms beside the index so a re-index only redoes changed files. It takes
+    # about as much disk as the index itself (the paragraph texts again); off: every build parses every file.
+    file_cache: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the retrieval core needs."""
 
@@ -123,3 +132,4 @@ class Settings:
     analyzer: AnalyzerSettings = field(default_factory=AnalyzerSettings)
     bm25: BM25Settings = field(default_factory=BM25Settings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
