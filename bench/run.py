@@ -434,7 +434,7 @@ def table(rows: list[dict]) -> list[dict]:
                           "speedup": speed(s["retrieval"]["p50_ms"]),
                           "vs_bm25s": speed(s["retrieval"]["p50_ms"], peer),
                           "vs_tantivy": speed(s["retrieval"]["p50_ms"], rust),
-                          "note": f"{s.get('kernel', 'numpy')} top-k kernel"})
+                          "note": f"{s.get('kernel', 'numpy')} top-k kernel; {_size_note(row)}"})
             if "ranking" in s:
                 lines.append({"engine": "citebot ranking (tokens)", "size": row["size"], "build_s": None,
                               "peak_mb": None, "index_mb": None, "load_s": None, "serve_rss_mb": None,
@@ -460,6 +460,14 @@ def table(rows: list[dict]) -> list[dict]:
                           "vs_tantivy": speed(r["retrieval"]["p50_ms"], rust) if key == "tantivy" else None,
                           "note": _peer_note(key, r)})
     return lines
+
+
+def _size_note(row: dict) -> str:
+    """Index (and per-file cache) size as a multiple of the corpus's raw text."""
+    text_mb = row["corpus"]["bytes"] / 2**20
+    b = row["citebot_build"]
+    return (f"index {b['index_mb'] / text_mb:.2f}x the raw text ({text_mb:.1f} MB), "
+            f"with the per-file cache {(b['index_mb'] + b.get('cache_mb', 0)) / text_mb:.2f}x")
 
 
 def _peer_note(key: str, r: dict) -> str:
