@@ -26,8 +26,8 @@ from .build_tokens import Growable
 from .store import write_array
 from .spelling import fold_word
 
-RUN_POSTINGS = 1 << 23  # postings buffered before a run is written (12 bytes each while buffered)
-BLOCK_POSTINGS = 1 << 23  # postings per merged block handed to the writer
+RUN_POSTINGS = 1 << 22  # postings buffered before a run is written (12 bytes each while buffered)
+BLOCK_POSTINGS = 1 << 22  # postings per merged block handed to the writer
 
 
 def _stable_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
@@ -64,7 +64,7 @@ class PostingsRuns:
         self._buffered = 0
         self._runs: list[_Run] = []
         self._forward = open(folder / "forward", "wb", buffering=1 << 20)  # paragraph terms, corpus-wide ids
-        self._forward_sizes = Growable(np.int64)
+        self._forward_sizes = Growable(np.int32)
 
     @property
     def n_paragraphs(self) -> int:
@@ -135,7 +135,7 @@ class PostingsRuns:
         np.cumsum(sizes, out=ptr[1:])
         dtype = np.dtype(np.uint16 if len(self._final) and int(self._final.max()) < 1 << 16 else np.uint32)
         exact = np.ones(len(sizes), dtype=np.uint8)
-        dropped = np.zeros(len(sizes), dtype=np.int64)
+        dropped = None
         with open(self.folder / "forward", "rb") as src, open(path, "wb") as out:
             done = 0
             while chunk := src.read(4 << 22):
@@ -144,11 +144,13 @@ class PostingsRuns:
                 if len(missing):
                     paras = np.searchsorted(ptr, done + missing, side="right") - 1
                     exact[paras] = 0
+                    dropped = np.zeros(len(sizes), dtype=np.int64) if dropped is None else dropped
                     np.add.at(dropped, paras, 1)
                     final = final[final >= 0]
                 write_array(out, final.astype(dtype))
                 done += len(chunk) // 4
-        np.cumsum(sizes - dropped, out=ptr[1:])
+        if dropped is not None:
+            np.cumsum(sizes - dropped, out=ptr[1:])
         return dtype, ptr, exact
 
     def _spill(self) -> None:

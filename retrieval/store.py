@@ -189,26 +189,22 @@ def save(index_dir: Path, *, fingerprint: str, terms: list[str], compiled: Compi
 
 
 class _Column:
-    """A growing numpy column (one value per paragraph)."""
+    """A per-paragraph column streamed to a raw file in the build folder (made an .npy at commit)."""
 
-    def __init__(self, dtype, fill=0) -> None:
-        self.data = np.full(1024, fill, dtype=dtype)
-        self.fill = fill
+    def __init__(self, folder: Path, name: str, dtype) -> None:
+        self.name = name
+        self.dtype = np.dtype(dtype)
+        self.path = folder / f"{name}.raw"
+        self._file = open(self.path, "wb", buffering=1 << 16)
         self.size = 0
 
     def extend(self, values) -> None:
-        values = np.asarray(values, dtype=self.data.dtype)
-        end = self.size + len(values)
-        if end > len(self.data):
-            grown = np.full(max(end, 2 * len(self.data)), self.fill, dtype=self.data.dtype)
-            grown[: self.size] = self.data[: self.size]
-            self.data = grown
-        self.data[self.size : end] = values
-        self.size = end
+        values = np.asarray(values, dtype=self.dtype)
+        write_array(self._file, values)
+        self.size += len(values)
 
-    @property
-    def array(self) -> np.ndarray:
-        return self.data[: self.size]
+    def close(self) -> None:
+        self._file.close()
 
 
 def write_array(fh, array: np.ndarray) -> None:
@@ -235,20 +231,26 @@ class IndexWriter:
         self.tmp = index_dir / f".{self.build_id}.tmp"
         self._committed = False
         self._columns: dict[str, list] = {key: [] for key in _DOC_FIELDS}
-        self._para_doc, self._para_num = _Column(np.int32), _Column(np.int32)
-        self._sizes, self._crcs = _Column(np.int64), _Column(np.uint32)
-        self._para_section, self._para_page, self._para_kind = _Column(np.int32, -1), _Column(np.int32), _Column(np.int8)
+        self._text_bytes = 0
         self._section_ids: dict[tuple[str, ...], int] = {}
         self._kind_ids = {k: i for i, k in enumerate(KINDS)}
         self._texts = None
+        self._column_files: list[_Column] = []
         self._postings_written = False
 
     def __enter__(self) -> "IndexWriter":
         try:
             self.index_dir.mkdir(parents=True, exist_ok=True)
             self.tmp.mkdir()
-            # Paragraph texts stream to disk so a large corpus is never held in memory.
+            # Paragraph texts and per-paragraph columns stream to disk: a large corpus is never held in memory.
             self._texts = open(self.tmp / "texts.bin", "wb", buffering=1 << 20)
+            for name, dtype in (("para_doc", np.int32), ("para_num", np.int32), ("text_offsets", np.int64),
+                                ("text_crc", np.uint32), ("para_section", np.int32), ("para_page", np.int32),
+                                ("para_kind", np.int8)):
+                self._column_files.append(_Column(self.tmp, name, dtype))
+            (self._para_doc, self._para_num, self._offsets, self._crcs, self._para_section, self._para_page,
+             self._para_kind) = self._column_files
+            self._offsets.extend([0])
         except OSError as exc:
             self._abort()
             raise IndexUnwritable(self.index_dir, exc) from None
@@ -261,6 +263,9 @@ class IndexWriter:
                 raise IndexUnwritable(self.index_dir, exc) from None
 
     def _abort(self) -> None:
+        for column in self._column_files:
+            with contextlib.suppress(OSError):
+                column.close()
         if self._texts is not None:
             with contextlib.suppress(OSError):
                 self._texts.close()
@@ -289,7 +294,9 @@ class IndexWriter:
             write(data)
             sizes[i] = len(data)
             crcs[i] = zlib.crc32(data, zlib.crc32(key(d_index, number)))
-        self._sizes.extend(sizes)
+        ends = np.cumsum(sizes) + self._text_bytes
+        self._offsets.extend(ends)
+        self._text_bytes = int(ends[-1]) if n else self._text_bytes
         self._crcs.extend(crcs)
         self._para_doc.extend(np.full(n, d_index, dtype=np.int32))
         self._para_num.extend(numbers)
@@ -368,14 +375,9 @@ class IndexWriter:
         try:
             self._texts.close()
             n = self.n_paragraphs
-            offsets = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(self._sizes.array, out=offsets[1:])
-            arrays = {"para_doc": self._para_doc.array, "para_num": self._para_num.array,
-                      "text_offsets": offsets, "text_crc": self._crcs.array,
-                      "para_section": self._para_section.array, "para_page": self._para_page.array,
-                      "para_kind": self._para_kind.array}
-            for name, array in arrays.items():
-                np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+            for column in self._column_files:
+                column.close()
+                self.add_array_file(column.name, column.path, column.dtype)
             (tmp / "terms.txt").write_text("\n".join(terms), encoding="utf-8")
             (tmp / "words.tsv").write_text("".join(f"{w}\t{c}\n" for w, c in sorted((words or {}).items())),
                                            encoding="utf-8")
