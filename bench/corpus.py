@@ -6,6 +6,8 @@ words (mean 60) in sentences of 6-18 words. Files: a headline line and 20-180
 paragraphs (mean 100) separated by blank lines, spread over nested folders.
 Questions: 2-5 mid-frequency words (Zipf rank 100-5000) taken from a random
 paragraph, so the corpus answers them.
+
+    .venv/bin/python -m bench.corpus 10m <workdir>/corpus-10m   # then bench.run --workdir <workdir> reuses it
 """
 
 from __future__ import annotations
@@ -122,3 +124,27 @@ def questions(spec: CorpusSpec, folder: Path, count: int, seed: int = SEED + 1) 
         picked = rng.choice(len(mid), want, replace=False)
         out.append(" ".join(mid[i] for i in sorted(picked.tolist())) + "?")
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write a corpus as ``bench.run`` would (with its ``.spec.json`` marker, so ``--workdir`` reuses it)."""
+    import argparse
+    import json
+    import time
+
+    parser = argparse.ArgumentParser(description="Write the benchmark's synthetic corpus.")
+    parser.add_argument("paragraphs", help="how many paragraphs: 100000, 1m, 10m ...")
+    parser.add_argument("folder", type=Path, help="where to write it (e.g. <workdir>/corpus-10m for bench.run)")
+    args = parser.parse_args(argv)
+    text = args.paragraphs.lower()
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    spec = CorpusSpec(int(float(text.rstrip("km")) * scale))
+    started = time.perf_counter()
+    summary = generate(spec, args.folder)
+    (args.folder / ".spec.json").write_text(json.dumps({"spec": spec.__dict__, "summary": summary}))
+    print(f"{summary} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 TOP_K = 3
 LIMIT = TOP_K * 3  # candidates Engine.ask ranks for top_k = 3
 
@@ -387,7 +387,8 @@ def bench_size(label: str, n: int, work: Path, args) -> dict:
     index = work / f"index-{label}"
     shutil.rmtree(index, ignore_errors=True)
     row = {"size": label, "paragraphs": n, "corpus": summary}
-    row["citebot_build"] = build = run_child("build", {"corpus": str(corpus), "index": str(index)}, 1800)
+    row["citebot_build"] = build = run_child("build", {"corpus": str(corpus), "index": str(index)},
+                                             1800 if n <= 1_000_000 else 5400)
     print(f"[{label}] citebot build: {build}", flush=True)
     serve = run_child("serve", {"corpus": str(corpus), "index": str(index), "questions": qs, "warmup": warmup},
                       1800)
