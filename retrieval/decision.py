@@ -142,7 +142,9 @@ def decide(words: Sequence[QuestionWord], weights: dict[str, float], ids: dict[s
     if unknown_names and settings.refuse_unknown_names:
         return Decision("no_match", share, explanation)
     # Unknown names are the rule above's; this one counts the ordinary words the corpus never uses.
-    content = {w.term for w in words if w.term in ids and w.text.lower() not in VAGUE_WORDS}
+    # Generic words count too when the question has a subject (a corpus never saying "install" tells);
+    # a follow-up made only of them ("what else?") leans on its context instead.
+    content = {w.term for w in words if w.term in ids} if not is_vague(words) else set()
     unknown_words = {w.term for w in words if w.term in content and ids[w.term] is None and not w.name_like}
     unknown_share = len(unknown_words) / len(content) if content else 0.0
     explanation["unknown_share"] = round(unknown_share, 4)

@@ -45,10 +45,14 @@ y yet you you'd you'll you're you've your yours yourself yourselves
 # default?", "thanks!", "can you help?") is too vague to search.
 VAGUE_WORDS: frozenset[str] = frozenset(
     """
-advice answer answers anything ask asking best bye cheers default defaults detail details doc docs document
-documents else everything example examples explain fine get give good great hello help hey hi info
-information kind like lot mean means meaning more need needs nice ok okay one ones option options
-please problem question questions right setting settings something stuff sure thank thanks thing
-things thx tip tips ty use used using value values way well work works yes
+advice afternoon answer answers anything ask asking best better bye called change changed changes cheers
+command commands configuration configure cost costs default defaults detail details difference differences doc
+docs document documentation documents easier else error errors evening everything example examples explain faster find fine
+fix fixed found get give good great happen happened happens hello help hey hi hm hmm idea ideas info
+information install installation installed installing issue issues kind latest like limit limits lot mean
+meaning means more morning need needs new nice night ok okay one ones option options please possible possibly
+problem purpose question questions reason recent recommend recommendation recommended requirement requirements
+right setting settings slower something start started starting stuff sure syntax thank thanks thing things thx
+tip tips ty um umm use used using value values version versions way well work works yes
 """.split()
 )

@@ -83,3 +83,18 @@ def test_a_question_mostly_made_of_unknown_words_gets_no_answer(seeds_engine):
     answer = seeds_engine.ask("what did Stoltenberg say about the rsync cluster backups?")
     assert not answer.answered and answer.reason == "no_match"
     assert seeds_engine.ask("what did Stoltenberg say?").answered
+
+
+@pytest.mark.parametrize("question", ["what's new?", "is it possible?", "how do I install it?", "what is the difference?",
+                                      "how do I fix this error?", "where is the documentation?", "which one is better?",
+                                      "hmm", "good morning", "any tips?"])
+def test_questions_that_name_nothing_ask_for_more(seeds_engine, question):
+    # Each got a confident answer from some page of the documentation check before.
+    answer = seeds_engine.ask(question)
+    assert not answer.answered and answer.reason == "too_vague"
+
+
+def test_a_generic_word_with_a_subject_is_searched(tmp_path_factory):
+    engine = _engine(tmp_path_factory, 0)  # even pages: venv is held
+    answer = engine.ask("how do I install a virtual environment?")
+    assert answer.answered and answer.citations[0].source == "venv.md"
