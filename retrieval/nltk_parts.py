@@ -22,6 +22,14 @@ import types
 
 _PARENTS = ("nltk", "nltk.stem", "nltk.tokenize", "nltk.corpus")
 _LEAVES = ("nltk.redos", "nltk.stem.snowball", "nltk.stem.porter", "nltk.tokenize.punkt")
+# Modules Punkt imports for training, for loading or saving models and for nltk's Java bridge (a file
+# sandbox, pickles, frequency tables; http.client, email and ssl come with them: ~25 ms of a CLI
+# question; nltk.tokenize.util's xml.sax.saxutils brings urllib.request), never for splitting sentences
+# with given parameters. They stand in as placeholders that refuse to be used; the two functions
+# TokenizerI's default methods use (Punkt replaces those methods) import the real ones if ever called.
+_UNUSED = {"nltk.pathsec": ("open", "validate_path", "ensure_private_dir", "_is_windows_device_name"),
+           "nltk.picklesec": ("allowlisted_pickle_load",), "nltk.probability": ("FreqDist",),
+           "nltk.tabdata": ("TabEncoder",), "nltk.internals": (), "nltk.tokenize.util": ()}
 
 
 def _stand_in(name: str) -> types.ModuleType:
@@ -36,6 +44,35 @@ def _stand_in(name: str) -> types.ModuleType:
     return module
 
 
+def _unavailable(module: str, name: str):
+    def unavailable(*args, **kwargs):
+        raise RuntimeError(f"{module}.{name} is not loaded: citebot imports only what sentence splitting needs")
+    return unavailable
+
+
+def _overridden(method) -> bool:
+    from nltk.internals import overridden
+
+    return overridden(method)
+
+
+def _string_span_tokenize(s, sep):
+    from nltk.tokenize.util import string_span_tokenize
+
+    return string_span_tokenize(s, sep)
+
+
+def _placeholder(name: str) -> types.ModuleType:
+    module = types.ModuleType(name)
+    for attr in _UNUSED[name]:
+        setattr(module, attr, _unavailable(name, attr))
+    if name == "nltk.internals":
+        module.overridden = _overridden
+    if name == "nltk.tokenize.util":
+        module.string_span_tokenize = _string_span_tokenize
+    return module
+
+
 def _import_leaves() -> dict[str, types.ModuleType]:
     if "nltk" in sys.modules:  # nltk is already fully imported: nothing to save
         return {name: importlib.import_module(name) for name in _LEAVES}
@@ -43,6 +80,8 @@ def _import_leaves() -> dict[str, types.ModuleType]:
     try:
         for parent in _PARENTS:
             sys.modules[parent] = _stand_in(parent)
+        for name in _UNUSED:
+            sys.modules[name] = _placeholder(name)
         return {name: importlib.import_module(name) for name in _LEAVES}
     except Exception:  # a future nltk whose leaves need more of the package: import it all
         for name in set(sys.modules) - before:
