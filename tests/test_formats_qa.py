@@ -334,3 +334,28 @@ def test_github_readme_html_title_badges_and_table_of_contents():
         (("Usage",), "- Redis holds the counters.\n- Architecture diagram"),  # real links and images stay
     ]
     assert doc.dropped == 3  # the logo's empty HTML block, the badge row, the table of contents
+
+
+def test_html_prose_outside_paragraph_tags_is_kept_between_listings(tmp_path):
+    """Old hand-written pages (zlib's usage example) put their prose straight into <body> around <pre>."""
+    prose = [f"Step {n}: the loop calls deflate() until the output buffer is no longer full, which tells "
+             f"the caller that all pending input for chunk {n} has been consumed and written out." for n in range(8)]
+    listings = [f"<pre><b>\n    ret = deflate(&amp;strm, flush{n});\n    assert(ret != Z_STREAM_ERROR);\n</b></pre>"
+                for n in range(8)]
+    body = "".join(f"\n{p}\n{code}<!-- -->" for p, code in zip(prose, listings))
+    page = f"<html><head><title>zlib Usage Example</title></head><body><h2>zlib Usage Example</h2>{body}</body></html>"
+    doc = html.read(page.encode(), SETTINGS)
+    texts = [b.text for b in doc.blocks]
+    assert all(p in texts for p in prose), texts[:4]
+    code = [b for b in doc.blocks if b.kind == "code"]
+    assert code and code[0].text.strip() == "ret = deflate(&strm, flush0);\n    assert(ret != Z_STREAM_ERROR);"
+    answer = Engine.open(_folder(tmp_path, "zlib_how.html", page), tmp_path / "idx").ask(
+        "when does the loop stop calling deflate for chunk 5?")
+    assert answer.citations[0].text == prose[5]
+
+
+def _folder(tmp_path, name: str, text: str):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder

@@ -95,6 +95,29 @@ def _prepare(data: bytes) -> tuple[bytes | str, int]:
     return lxml.html.tostring(root, encoding="unicode"), len(removed)
 
 
+_INLINE = ("hi", "ref", "lb", "graphic", "span", "del")
+_BLOCK_TAGS = ("head", "p", "list", "table", "code", "quote", "div", "section")
+_CODE_CLASS = re.compile(r"program|code|listing|screen|literal|source", re.I)
+
+
+_CODE_LINE = re.compile(r"[;{}]\s*$|^\s*(?:#|//|/\*|\*|\$ )")
+
+
+def _looks_like_code(text: str) -> bool:
+    """A preformatted block (trafilatura turns ``<pre>`` into a quote) whose lines read like code or a shell."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return len(lines) >= 2 and sum(bool(_CODE_LINE.search(line)) for line in lines) * 2 >= len(lines)
+
+
+def _code_text(element) -> str:
+    """A listing's text with its line breaks (``<lb/>``) kept."""
+    parts = [element.text or ""]
+    for child in element:
+        parts.append("\n" if child.tag == "lb" else _code_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 class _Body:
     def __init__(self, title: str | None):
         self.title = title
@@ -107,8 +130,23 @@ class _Body:
         return tuple(t for _, t in self.sections)
 
     def walk(self, parent) -> None:
+        """The blocks of an extracted element; text lying between its children (a page whose prose is not in
+        ``<p>``, e.g. around ``<pre>`` listings) is a paragraph too, with the inline elements inside it."""
+        pending = [parent.text or ""]
+
+        def flush() -> None:
+            if text := clean("".join(pending)):
+                self.blocks.append(Block(text, self.path))
+            pending.clear()
+
         for el in parent:
             tag = el.tag if isinstance(el.tag, str) else ""
+            inline_code = tag == "code" and "\n" not in _code_text(el) and bool(clean("".join(pending)))
+            if tag in _INLINE or not tag or inline_code:  # inline code: "the packages <code>python</code>, …"
+                pending.append(" " if tag == "lb" else "" if not tag else "".join(el.itertext()))
+                pending.append(el.tail or "")
+                continue
+            flush()
             if tag == "head":
                 self.heading(el)
             elif tag == "list" and el.get("rend") == "dl":
@@ -118,16 +156,18 @@ class _Body:
                 self.blocks.extend(list_blocks([f"- {i}" for i in items if i], self.path))
             elif tag == "table":
                 self.table(el)
-            elif tag == "code":
-                self.blocks.append(Block("".join(el.itertext()), self.path, "code"))
+            elif tag == "code" or tag == "quote" and (_CODE_CLASS.search(el.get("class") or "")
+                                                       or _looks_like_code(_code_text(el))):
+                self.blocks.append(Block(_code_text(el), self.path, "code"))
             elif tag == "quote":
                 self.blocks.append(Block(_text(el), self.path, "quote"))
-            elif tag in ("p", "hi", "ref", "item"):
-                self.blocks.append(Block(_text(el), self.path))
-            elif tag in ("div", "section", "body", "main"):
+            elif tag in ("div", "section", "body", "main") or tag == "cell" and any(
+                    isinstance(c.tag, str) and c.tag in _BLOCK_TAGS for c in el):  # a layout table's cell
                 self.walk(el)
-            elif tag not in ("graphic", "lb"):
+            else:
                 self.blocks.append(Block(_text(el), self.path))
+            pending.append(el.tail or "")
+        flush()
 
     def heading(self, el) -> None:
         text = _text(el).rstrip(_PERMALINK).strip()  # permalink anchors ("Node-API#", "Usage¶")
@@ -226,7 +266,9 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
         chars = sum(len(b.text) for b in blocks)
         lost = chars < 0.8 * plain_chars or len(blocks) * 2 < len(plain)
         # e.g. texinfo manual pages: the extractor drops every section heading ("2.3.2 Structures")
-        lost_headings = not body.headings and any(b.section for b in plain) and plain_chars <= 1.5 * chars
+        lost_headings = (not body.headings and any(b.section[1:] or b.section[:1] not in ((), (body.title,))
+                                                   for b in plain)
+                         and 0.9 * chars <= plain_chars <= 1.5 * chars)  # and no text lost by switching
         if plain_chars < 3000 and lost or lost_headings:
             blocks = [Block(b.text, b.section[1:] if b.section[:1] == (body.title,) else b.section, b.kind)
                       for b in plain]
