@@ -17,6 +17,7 @@ Python, git and man-page documentation, half indexed) is described in README
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -98,3 +99,21 @@ def test_a_generic_word_with_a_subject_is_searched(tmp_path_factory):
     engine = _engine(tmp_path_factory, 0)  # even pages: venv is held
     answer = engine.ask("how do I install a virtual environment?")
     assert answer.answered and answer.citations[0].source == "venv.md"
+
+
+def test_eval_reports_refusals_false_answers_and_vague_replies(tmp_path, capsys):
+    from bot.cli import main
+
+    corpus = write_corpus(tmp_path / "c", {f"{p['id']}.md": f"# {p['title']}\n\n" + "\n\n".join(p["paragraphs"])
+                                            for i, p in enumerate(PAGES) if i % 2 == 0})
+    questions = str(DATA / "techdocs_questions.jsonl")
+    code = main(["eval", questions, "--corpus", str(corpus), "--index", str(tmp_path / "idx")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert re.search(r"^refused answerable: 0\.0%  answered unanswerable: \d+\.\d%$", out, re.M), out
+    assert "vague questions told to be more specific: 1.000" in out
+    # A false answer names the page it quoted, so the miss can be looked at.
+    assert re.search(r"^  miss: '.*': answered an unanswerable question \(cited \S+\.md\)$", out, re.M), out
+    code = main(["eval", questions, "--json", "--corpus", str(corpus), "--index", str(tmp_path / "idx")])
+    report = json.loads(capsys.readouterr().out)
+    assert (report["answerable"], report["refused"], report["too_vague_accuracy"]) == (19, 0.0, 1.0)

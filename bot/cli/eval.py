@@ -26,6 +26,10 @@ def eval_command(ctx: click.Context, golden: Path, top_k: int | None, split: str
                  cache_dir: Path | None, as_json: bool) -> None:
     """Score retrieval on GOLDEN (JSON Lines of {"q": ..., "rel": [...]}) or a BEIR folder.
 
+    A golden line may name its document instead ("source": "path" or a list):
+    it is answerable only when the index holds it, so one file scores any half
+    of a document set; "vague": true lines must get the too-vague reply.
+
     A BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) is written
     as files (title + text) into a cache folder, indexed, and scored with
     nDCG@10, Recall@100 and MRR@10.
@@ -66,7 +70,8 @@ def eval_command(ctx: click.Context, golden: Path, top_k: int | None, split: str
                    f"whole answer {_score(reading['answer_in_text'], 'cited')}; "
                    f"{reading['questions']} questions with the right paragraph cited)")
     for failure in report.failures:
-        click.echo(visible(f"  miss: {failure['q']!r}: {failure['problem']}"))
+        cited = f" (cited {failure['cited']})" if "cited" in failure else ""
+        click.echo(visible(f"  miss: {failure['q']!r}: {failure['problem']}{cited}"))
 
 
 def _score(value: float | None, kind: str) -> str:
