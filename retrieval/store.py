@@ -541,33 +541,47 @@ def verify(build: Path, bm25: BM25Settings) -> list[str]:
 
 
 def _postings_problems(index: StoredIndex, n: int) -> list[str]:
-    """What is wrong with the compact postings (segments, paragraph ids, classes, escapes), if anything."""
+    """What is wrong with the compact postings (segments, paragraph ids, classes, escapes), if anything.
+
+    Reads them term range by term range (bounded memory at any size).
+    """
     c, a = index.compiled, index.arrays
+    ptr, df, cls = np.asarray(a["ptr"]), np.asarray(a["df"]), a["post_cls"]
+    cls_len, para_len, big = np.asarray(a["cls_len"]), np.asarray(a["para_len"]), np.asarray(a["tf_big_pos"])
+    n_classes, escapes, term = len(cls_len), 0, 0
+    problems: set[str] = set()
+    while term < len(df):
+        start = int(ptr[term])
+        last = min(len(df), max(term + 1, int(np.searchsorted(ptr, start + postings._CHUNK, side="right")) - 1))
+        end = int(ptr[last])
+        try:
+            paras = postings.paragraphs(a, term, last)
+        except ValueError:
+            return ["postings segments are inconsistent"]
+        if len(paras) and (int(paras.min()) < 0 or int(paras.max()) >= n):
+            return ["a posting names a paragraph out of range"]
+        firsts = ptr[term:last][df[term:last] > 0] - start  # a term's first posting may be below the last one's
+        if len(paras) > 1 and np.any(np.delete(np.diff(paras) <= 0, firsts[1:] - 1)):
+            problems.add("postings are not in paragraph order")
+        chunk = np.asarray(cls[start:end])
+        plain = chunk != postings.CLS_ESCAPE
+        escapes += len(chunk) - int(np.count_nonzero(plain))
+        if np.any(chunk[plain] >= n_classes):
+            return sorted(problems) + ["posting classes are inconsistent"]
+        if np.any(cls_len[chunk[plain]] != para_len[paras[plain]]):
+            problems.add("posting classes do not match paragraph lengths")
+        term = last
     try:
-        paras = c.post_para
-        cls = np.asarray(a["post_cls"])
-        big = np.asarray(a["tf_big_pos"])
-        escaped = cls[big] if len(big) else cls[:0]
-    except (ValueError, IndexError):
-        return ["postings segments are inconsistent"]
-    problems = []
-    if len(paras) and (int(paras.min()) < 0 or int(paras.max()) >= n):
-        return ["a posting names a paragraph out of range"]
-    starts = np.asarray(a["ptr"][:-1])[np.asarray(a["df"]) > 0]
-    if len(paras) > 1 and np.any(np.delete(np.diff(paras) <= 0, starts[1:] - 1)):
-        problems.append("postings are not in paragraph order")
-    n_classes = len(a["cls_tf"])
-    plain = cls != postings.CLS_ESCAPE
-    if (np.any(cls[plain] >= n_classes) or int(np.count_nonzero(~plain)) != len(big)
-            or np.any(escaped != postings.CLS_ESCAPE) or np.any(np.diff(big) <= 0)):
-        return problems + ["posting classes are inconsistent"]
+        escaped = np.asarray(cls)[big] if len(big) else np.zeros(0, np.uint16)
+    except IndexError:
+        escaped = None
+    if escaped is None or escapes != len(big) or np.any(escaped != postings.CLS_ESCAPE) or np.any(np.diff(big) <= 0):
+        return sorted(problems) + ["posting classes are inconsistent"]
     if n_classes and int(np.asarray(a["cls_tf"]).min()) < 1 or len(big) and int(np.asarray(a["tf_big"]).min()) < 1:
-        problems.append("a posting has a frequency below 1")
-    if np.any(np.asarray(a["cls_len"])[cls[plain]] != np.asarray(a["para_len"])[paras[plain]]):
-        problems.append("posting classes do not match paragraph lengths")
+        problems.add("a posting has a frequency below 1")
     if not problems and not np.array_equal(max_impacts(c), np.asarray(a["max_impact"])):
-        problems.append("per-term maximum impacts do not match the postings")
-    return problems
+        problems.add("per-term maximum impacts do not match the postings")
+    return sorted(problems)
 
 
 def _read_documents(path: Path) -> list[DocumentInfo]:

@@ -290,3 +290,39 @@ def test_postings_without_a_class_score_the_same(corpus, variant, kernel, monkey
     for q in queries(4):
         query = [ids[t] for t in q if t in ids]
         assert compiled.top(query, 9) == reference.top(query, 9)
+
+
+def test_verify_finds_damaged_postings_values(tmp_path, monkeypatch):
+    """Damage that keeps every file's size (a class, a paragraph id, a bound) is found by verify()."""
+    import json
+
+    from retrieval.models import Document, Paragraph
+    from retrieval.store import _file_crc, save, verify
+
+    corpus = zipf_corpus(9, paragraphs=400)
+    settings = BM25Settings()
+    terms, compiled = compile_index(corpus, settings)
+    monkeypatch.setattr(postings, "_CHUNK", 113)  # verify reads the postings in several term ranges
+    documents = [Document(f"d{i}.txt", None, None, None, (Paragraph(f"d{i}.txt", 1, " ".join(words) or "x"),))
+                 for i, words in enumerate(corpus)]
+    build = save(tmp_path / "index", fingerprint="fp", terms=terms, compiled=compiled, documents=documents)
+    assert verify(build, settings) == []
+    t = int(np.argmax(np.asarray(compiled.df)))
+    damages = {"post_cls": lambda a: a.__setitem__(int(compiled.ptr[t]) + 1, len(compiled.arrays["cls_tf"]) - 1),
+               "post_lo": lambda a: a.__setitem__(int(compiled.ptr[t]) + 1, a[int(compiled.ptr[t])]),
+               "max_impact": lambda a: a.__setitem__(t, a[t] / 2)}
+    for name, damage in damages.items():
+        path = build / f"{name}.npy"
+        original = path.read_bytes()
+        array = np.load(path)
+        damage(array)
+        np.save(path, array)
+        meta_path = build / "meta.json"  # a consistent record of the wrong values: only value checks see it
+        meta, meta_text = json.loads(meta_path.read_text()), meta_path.read_text()
+        meta["files"][path.name] = [path.stat().st_size, _file_crc(path)]
+        meta_path.write_text(json.dumps(meta))
+        problems = verify(build, settings)
+        assert problems and "checksum" not in problems[0], name
+        path.write_bytes(original)
+        meta_path.write_text(meta_text)
+    assert verify(build, settings) == []
