@@ -45,11 +45,12 @@ class _Sentence:
 class _Paragraph:
     """A cited paragraph analysed once: its words, terms and sentences, each sentence with its terms."""
 
-    def __init__(self, analyzer: Analyzer, text: str, kind: str, relevant: tuple[str, ...] | None = None):
+    def __init__(self, analyzer: Analyzer, text: str, kind: str, relevant: tuple[str, ...] | None = None,
+                 exact_prefixes: bool = False):
         self.analyzer = analyzer
         self.text = text
         # Only the question's terms matter here: with ``relevant``, other words are not analysed.
-        terms = analyzer.relevant_term_spans(text, relevant) if relevant is not None else None
+        terms = analyzer.relevant_term_spans(text, relevant, exact_prefixes) if relevant is not None else None
         if terms is None:
             self._words, terms = analyzer.word_and_term_spans(text, relevant)
         else:
@@ -331,6 +332,9 @@ def _answering_sibling(groups, per_citation: list[list[_Sentence]], index: Store
     return 0
 
 
+_LONG_TEXTS = 3000  # characters of cited text from which a pattern of the question's own prefixes pays
+
+
 def build_answer(question: str, result: SearchResult, index: StoredIndex, analyzer: Analyzer,
                  settings: AnswerSettings, top_k: int, more: int = 0) -> Answer:
     """Turn search results into an Answer with up to ``top_k`` citations (+ ``more`` for paging)."""
@@ -340,8 +344,10 @@ def build_answer(question: str, result: SearchResult, index: StoredIndex, analyz
     groups = merge_duplicates(index, analyzer, result.hits, top_k + more, settings.duplicate_similarity)
     query_terms = set(result.terms)
     relevant = analyzer.relevance(query_terms | result.weights.keys())
-    paragraphs = [_Paragraph(analyzer, index.paragraph_text(g.hit.paragraph_index),
-                             index.paragraph_kind(g.hit.paragraph_index), relevant) for g in groups]
+    cited = [index.paragraph_text(g.hit.paragraph_index) for g in groups]
+    exact_prefixes = sum(map(len, cited)) > _LONG_TEXTS
+    paragraphs = [_Paragraph(analyzer, text, index.paragraph_kind(g.hit.paragraph_index), relevant, exact_prefixes)
+                  for g, text in zip(groups, cited)]
     per_citation = [_score_sentences(p, _sentence_weights(
         result.weights, analyzer, index.documents[g.hit.doc_index].title, relevant))
         for g, p in zip(groups, paragraphs)]

@@ -103,9 +103,10 @@ def test_terms_of_relevant_words_only_are_the_wanted_terms_of_all_words(engine, 
         return
     filtered = [(t, a, b) for t, a, b in analyzer.word_and_term_spans(text, relevant)[1] if t in wanted]
     assert filtered == full
-    scanned = analyzer.relevant_term_spans(text, relevant)
-    if scanned is not None:
-        assert [(t, a, b) for t, a, b in scanned if t in wanted] == full
+    for exact_prefixes in (False, True):
+        scanned = analyzer.relevant_term_spans(text, relevant, exact_prefixes)
+        if scanned is not None:
+            assert [(t, a, b) for t, a, b in scanned if t in wanted] == full
 
 
 def test_a_snowball_stem_keeps_all_but_the_last_two_letters_of_its_word(engine):
