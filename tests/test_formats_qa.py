@@ -359,3 +359,33 @@ def _folder(tmp_path, name: str, text: str):
     folder.mkdir()
     (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+SPHINX_API_PAGE = """\
+<!DOCTYPE html><html><head><meta charset="utf-8" /><title>procs — Process management</title></head><body>
+<div class="body" role="main"><section id="procs"><h1>procs — Process management<a class="headerlink" href="#procs">¶</a></h1>
+<p>The procs module runs child processes and reports what they did. It replaces several older modules and
+functions, and every function described here is safe to call from any thread of the program.</p>
+<dl class="py class"><dt class="sig sig-object py" id="procs.Completed"><em class="property">class </em>
+<span class="sig-prename descclassname">procs.</span><span class="sig-name descname">Completed</span>
+<a class="headerlink" href="#procs.Completed" title="Permalink to this definition">¶</a></dt>
+<dd><p>The return value from run(), representing a process that has finished.</p>
+<dl class="py attribute"><dt class="sig sig-object py" id="procs.Completed.args"><span class="sig-name descname">args</span>
+<a class="headerlink" href="#procs.Completed.args">¶</a></dt><dd><p>The arguments used to launch the process.</p></dd>
+</dl>
+<dl class="py attribute"><dt class="sig sig-object py" id="procs.Completed.returncode"><span class="sig-name descname">returncode</span>
+<a class="headerlink" href="#procs.Completed.returncode">¶</a></dt><dd><p>Exit status of the child process.</p></dd>
+</dl></dd></dl>
+<p>Processes that run for longer than their timeout are killed, and the caller receives an exception that
+names the command and the timeout that expired, so that it can decide whether to retry the command.</p>
+</section></div></body></html>
+"""
+
+
+def test_sphinx_api_entries_keep_their_names_apart_from_their_text():
+    texts = [b.text for b in html.read(SPHINX_API_PAGE.encode(), SETTINGS).blocks]
+    entry = next(t for t in texts if "The return value from run()" in t)
+    assert "¶" not in entry and "argsThe" not in entry
+    assert entry.startswith("class procs.Completed: The return value from run()")
+    assert "args: The arguments used to launch the process." in entry
+    assert "returncode: Exit status of the child process." in entry

@@ -39,17 +39,35 @@ def _definitions(dl) -> list[str]:
     """A definition list's entries, each term with its definition ("mail: Mailboxes in /var/mail are…")."""
     entries: list[str] = []
     term = ""
-    for item in dl.iterchildren("item"):  # a list inside a definition is part of that definition
-        nested = [sub for lst in item.iterchildren("list") for sub in lst.iterchildren("item")]
-        text = "; ".join(filter(None, map(_text, nested))) if nested and not clean(item.text or "") else _text(item)
+    for item in dl.iterchildren("item"):
+        text = _item_text(item)
         if (item.get("rend") or "").startswith("dt"):
             if term:
                 entries.append(term)
-            term = text.rstrip(":").strip()  # "Authors:" is followed by ": " already
+            term = text.rstrip(_PERMALINK + ":").strip()  # "Authors:" is followed by ": " already; "args¶"
         elif text:
             entries.append(f"{term}: {text}" if term else text)
             term = ""
     return entries + [term] if term else entries
+
+
+def _item_text(item) -> str:
+    """A list item's text, with the entries of lists inside it kept apart ("Authors: a; b", "cmd: Command
+    that was used …; output: Output of …") instead of run together ("cmd¶Command … output¶Output")."""
+    if not any(isinstance(c.tag, str) and c.tag == "list" for c in item.iter()):
+        return _text(item)
+    parts = [item.text or ""]
+    for child in item:
+        if child.tag == "list":
+            nested = _definitions(child) if child.get("rend") == "dl" else list(map(_item_text,
+                                                                                   child.iterchildren("item")))
+            parts.append(" " + "; ".join(filter(None, nested)) + " ")
+        elif isinstance(child.tag, str) and child.tag in ("div", "quote", "item"):
+            parts.append(" " + _item_text(child) + " ")
+        else:
+            parts.append(" " + "".join(child.itertext()) + " " if child.tag == "p" else "".join(child.itertext()))
+        parts.append(child.tail or "")
+    return clean("".join(parts))
 
 
 # Navigation that GNU Texinfo writes into every node of a manual: menus of the child nodes, the index
