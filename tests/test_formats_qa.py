@@ -389,3 +389,52 @@ def test_sphinx_api_entries_keep_their_names_apart_from_their_text():
     assert entry.startswith("class procs.Completed: The return value from run()")
     assert "args: The arguments used to launch the process." in entry
     assert "returncode: Exit status of the child process." in entry
+
+
+ASCIIDOC_MANPAGE = """\
+git-stashlike(1)
+================
+
+NAME
+----
+git-stashlike - Keep changes of a dirty working directory away
+
+[[OPTIONS]]
+OPTIONS
+-------
+--keep-index::
+	All changes already added to the index are left intact.
++
+This option is only valid for push and save commands.
+
+ENVIRONMENT
+-----------
+GIT_STASHLIKE_DIR::
+GIT_STASHLIKE_HOME::
+	Where the stashed changes are kept.
+
+EXAMPLES
+--------
+To drop the newest entry, run
+
+------------
+% git stashlike drop
+% git stashlike list
+------------
+
+Dropped entries can be recovered for a while with the reflog.
+"""
+
+
+def test_asciidoc_text_sources_keep_listings_as_code_and_markup_out_of_sections():
+    from retrieval.corpus import parse_file
+
+    doc = parse_file("git-stashlike.txt", ASCIIDOC_MANPAGE.encode(), SETTINGS)
+    sections = {" › ".join(b.section) for b in doc.blocks}
+    assert not any("[[" in s or "%" in s or "::" in s for s in sections), sections
+    code = [b for b in doc.blocks if b.kind == "code"]
+    assert [b.text for b in code] == ["% git stashlike drop\n% git stashlike list"]
+    assert code[0].section[0] == "EXAMPLES"
+    texts = [b.text for b in doc.blocks]
+    assert "+" not in texts and any(t.startswith("GIT_STASHLIKE_DIR:: GIT_STASHLIKE_HOME:: Where") for t in texts)
+    assert texts[-1] == "Dropped entries can be recovered for a while with the reflog."

@@ -49,7 +49,7 @@ def ends_sentence(line: str) -> bool:
 
 @dataclass
 class Unit:
-    kind: str  # "heading" | "para" | "item"
+    kind: str  # "heading" | "para" | "item" | "code"
     text: str
     level: int = 0
 
@@ -120,8 +120,8 @@ def _line_heading(line: str, next_line: str | None, first: bool = True) -> tuple
         return len(m.group(1)), m.group(2)
     if next_line is not None and (u := _UNDERLINE.match(next_line)):
         return {"=": 1, "-": 2}.get(u.group(1), 3), line.strip()
-    if not first or ends_sentence(line) or len(line.split()) > 12:
-        return None
+    if not first or ends_sentence(line) or len(line.split()) > 12 or line.rstrip().endswith("::"):
+        return None  # "GIT_CONFIG::" names the definition under it (an AsciiDoc labeled list), not a section
     if m := _NUMBERED_HEADING.match(line):
         return (m.group(1).count(".") + 1 if m.group(1) else 1), line.strip()
     if _is_caps_heading(line):
@@ -144,7 +144,7 @@ def _paragraphs(lines: list[str]) -> list[str]:
         short = len(line.rstrip()) < 0.6 * width
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         if short and nxt[:1].isupper() and (ends_sentence(line) or (i == 0 and len(line.split()) <= 8
-                                                                     and not line.rstrip().endswith((",", ";")))):
+                                                                     and not line.rstrip().endswith((",", ";", "::")))):
             paragraphs.append(" ".join(current))  # a short last line ends a paragraph (or a title line)
             current = []
     if current:
@@ -172,9 +172,36 @@ def _run_units(run: list[str]) -> list[Unit]:
     return [Unit("para", p) for p in _paragraphs(run)]
 
 
+# AsciiDoc markup in .txt sources (git's manual pages): a delimited listing ("----" above and below, after a
+# blank line), and anchor / block attribute lines ("[[FILES]]", "[verse]", "[source,shell]").
+_DELIMITER = re.compile(r"^(?:-{4,}|\.{4,})\s*$")
+_MARKUP_LINE = re.compile(r"^\[\[[^\[\]]+\]\]$|^\[(?:verse|source|listing|literal|quote|example)\b[^\[\]]*\]$|^\+$")
+
+
 def units_of(body: str) -> list[Unit]:
-    """Headings, list items and paragraphs of a plain-text body, in order."""
+    """Headings, list items, paragraphs and delimited listings of a plain-text body, in order."""
+    lines = body.split("\n")
     units: list[Unit] = []
+    start = i = 0
+    while i < len(lines):
+        opens = _DELIMITER.match(lines[i]) and (i == 0 or not lines[i - 1].strip()
+                                                 or _MARKUP_LINE.match(lines[i - 1].strip()))
+        close = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() == lines[i].rstrip()), None) \
+            if opens else None
+        if close is None:
+            i += 1
+            continue
+        units.extend(_plain_units("\n".join(lines[start:i])))
+        if "\n".join(lines[i + 1:close]).strip():
+            units.append(Unit("code", "\n".join(lines[i + 1:close])))
+        start = i = close + 1
+    units.extend(_plain_units("\n".join(lines[start:])))
+    return _with_addresses_joined(units)
+
+
+def _plain_units(body: str) -> list[Unit]:
+    units: list[Unit] = []
+    body = "\n".join(line for line in body.split("\n") if not _MARKUP_LINE.match(line.strip()))
     for block in _BLOCKS.split(body):
         lines = [line.rstrip() for line in block.split("\n") if line.strip()]
         run: list[str] = []
@@ -206,7 +233,7 @@ def units_of(body: str) -> list[Unit]:
             run.append(line)
             i += 1
         units.extend(_run_units(run))
-    return _with_addresses_joined(units)
+    return units
 
 
 def _with_addresses_joined(units: list[Unit]) -> list[Unit]:
@@ -242,6 +269,8 @@ def _trailing_chrome(units: list[Unit], chrome: ChromeRules) -> int:
     start, phrase = len(units), False
     for i in range(len(units) - 1, -1, -1):
         text = units[i].text
+        if units[i].kind == "code":
+            break
         if chrome.is_edge_chrome(text):
             phrase = True
         elif not (chrome.is_fragment(text) or text.endswith(":")):
@@ -259,7 +288,7 @@ def structure(units: list[Unit], settings: CorpusSettings, date: str | None = No
     units = units[:end]
     # The page header: everything before the first paragraph or list.
     first_body = next((i for i, u in enumerate(units)
-                       if u.kind == "item" or (u.kind == "para" and (ends_sentence(u.text) or len(u.text.split()) > 30)
+                       if u.kind in ("item", "code") or (u.kind == "para" and (ends_sentence(u.text) or len(u.text.split()) > 30)
                                                and not (len(u.text.split()) <= 10 and parse_date(u.text)))),
                       len(units))
     header, body = units[:first_body], units[first_body:]
@@ -301,8 +330,8 @@ def structure(units: list[Unit], settings: CorpusSettings, date: str | None = No
             sections.append((level, u.text.strip()))
         elif u.kind == "item":
             items.append(u.text)
-        else:  # a paragraph, or a heading with nothing under it (kept: never deleted)
-            blocks.append(Block(u.text, tuple(t for _, t in sections)))
+        else:  # a paragraph, a listing, or a heading with nothing under it (kept: never deleted)
+            blocks.append(Block(u.text, tuple(t for _, t in sections), "code" if u.kind == "code" else "prose"))
     if items:
         blocks.extend(list_blocks(items, tuple(t for _, t in sections)))
     if not blocks and title:
