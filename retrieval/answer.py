@@ -143,7 +143,10 @@ def _sentence_weights(weights: dict[str, float], analyzer: Analyzer, title: str 
     """
     if not title:
         return weights
-    given = {term for term, _, _ in analyzer.word_and_term_spans(title, relevant)[1]} & weights.keys()
+    spans = analyzer.relevant_term_spans(title, relevant) if relevant is not None else None
+    if spans is None:
+        spans = analyzer.word_and_term_spans(title, relevant)[1]
+    given = {term for term, _, _ in spans} & weights.keys()
     if not given or len(given) == len(weights):
         return weights
     return {t: w * TITLE_TERM_FACTOR if t in given else w for t, w in weights.items()}
