@@ -309,7 +309,8 @@ def _page_title(data: bytes, extracted: str | None) -> str | None:
     """The extractor's title without permalink signs ("Abstract¶"); the ``<title>`` instead when the
     extractor fell back to the first of several ``<h1>`` (a Sphinx single page: "Abstract", "Contents", …)."""
     title = clean(extracted).rstrip(_PERMALINK).strip() if extracted else None
-    if not title or data.lower().count(b"<h1") < 2:
+    lowered = data.lower()
+    if not title or lowered.count(b"<h1") < 2 or b"og:title" in lowered:  # a page's own og:title stands
         return title or None
     import html as entities
 
