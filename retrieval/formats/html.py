@@ -4,7 +4,9 @@ trafilatura drops navigation, headers, footers, cookie banners, share buttons
 and comments, and finds the title (``og:title``, ``<title>``, ``h1``), the
 date (metadata or a visible dateline, via htmldate) and the canonical URL.
 Its cleaned body (``head``/``p``/``list``/``table``/``code``/``quote``
-elements) becomes blocks; headings become section paths.
+elements) becomes blocks; headings become section paths. Navigation the
+extractor keeps (manuals' "Next: … Up: …" lines, Texinfo menus) is removed by
+:mod:`.html_navigation`.
 """
 
 from __future__ import annotations
@@ -14,21 +16,12 @@ import re
 from ..settings import CorpusSettings
 from .dates import metadata_date, parse_date
 from .encoding import decode
+from .html_navigation import prepare, without_navigation
 from .markdown import table_rows
 from .model import Block, ParsedDocument, Skip, clean, finish
 from .text import list_blocks
 
-
-# A manual's navigation line (texinfo, info): "Next: Structures, Previous: Types, Up: Using libffi [Index]".
-# Two or more labels, so a real sentence such as "Next: restart the worker." is never taken for one.
-_NAVIGATION = re.compile(r"(?:(?:Next|Previous|Prev|Up)\s*:\s*[^:\[\]]{1,120}?\s*[,;]?\s*){2,}"
-                         r"(?:\[\s*[^\[\]]{1,20}?\s*\]\s*)*")
 _PERMALINK = "#¶§ "  # anchors after a heading or term ("Node-API#", "ffi_type_void ¶")
-
-
-def is_navigation(text: str) -> bool:
-    """True for a page's navigation line (texinfo's "Next: …, Previous: …, Up: … [Contents][Index]")."""
-    return len(text) <= 400 and _NAVIGATION.fullmatch(clean(text)) is not None
 
 
 def _text(element) -> str:
@@ -68,49 +61,6 @@ def _item_text(item) -> str:
             parts.append(" " + "".join(child.itertext()) + " " if child.tag == "p" else "".join(child.itertext()))
         parts.append(child.tail or "")
     return clean("".join(parts))
-
-
-# Navigation that GNU Texinfo writes into every node of a manual: menus of the child nodes, the index
-# tables of the Index node and their letter jump bars (texinfo 5 to 7 markup). Only on texinfo pages.
-_TEXINFO_NAVIGATION = ("//ul[contains(concat(' ', @class, ' '), ' section-toc ')]"
-                       "|//ul[contains(concat(' ', @class, ' '), ' mini-toc ')]"
-                       "|//table[contains(concat(' ', @class, ' '), ' menu ')]"
-                       "|//table[starts-with(@class, 'index-') or contains(@class, 'printindex')]"
-                       "|//table[.//a[contains(concat(' ', @class, ' '), ' summary-letter')]]"
-                       "|//div[contains(concat(' ', @class, ' '), ' printindex ')]")
-
-
-def _prepare(data: bytes) -> tuple[bytes | str, int]:
-    """The page as the extractor should see it, and how many navigation elements were removed.
-
-    ``<dd><p>…</p></dd>`` is flattened to ``<dd>…</dd>``: trafilatura drops a definition list whose
-    definitions hold paragraphs, terms and nearby headings with it (DocBook and texinfo pages). On a
-    texinfo manual page the menus and index tables are removed: they hold only links to other nodes,
-    and a menu entry ("The Basics") would otherwise answer questions as if it were text.
-    """
-    lowered = data[:4096].lower()
-    texinfo = b"texinfo" in lowered or b"makeinfo" in lowered
-    if not texinfo and b"<dd" not in data.lower():
-        return data, 0
-    import lxml.html
-    from lxml import etree
-
-    try:  # decoded here: lxml alone reads undeclared UTF-8 bytes as Latin-1
-        root = lxml.html.fromstring(decode(data))
-    except (Skip, ValueError, etree.ParserError):
-        return data, 0
-    removed = root.xpath(_TEXINFO_NAVIGATION) + [
-        div for div in root.xpath("//div[@class='header' or @class='nav-panel' or @class='node']")
-        if is_navigation(div.text_content())] if texinfo else []
-    for element in removed:
-        element.drop_tree()
-    paragraphs = root.xpath("//dd/p")
-    for p in paragraphs:
-        p.tail = " " + (p.tail or "")
-        p.drop_tag()
-    if not removed and not paragraphs:
-        return data, 0
-    return lxml.html.tostring(root, encoding="unicode"), len(removed)
 
 
 _INLINE = ("hi", "ref", "lb", "graphic", "span", "del")
@@ -262,14 +212,14 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
     """A saved web page as a parsed document (main content only)."""
     import trafilatura
 
-    page, removed = _prepare(data)
+    page, removed = prepare(data)
     if removed and not _plain_blocks(page, whole_text=False):  # a manual's menu node: headings and links only
         raise Skip("no text found: the page has only navigation and headings")
     doc = trafilatura.bare_extraction(page, include_comments=False, include_tables=True, include_images=False,
                                       include_links=False, include_formatting=False, with_metadata=True,
                                       deduplicate=False, as_dict=False)
     if doc is None or doc.body is None:
-        blocks, dropped = _without_navigation(_plain_blocks(page))
+        blocks, dropped = without_navigation(_plain_blocks(page))
         if not blocks:
             raise Skip("no text found: the page has no text" + (" (only navigation)" if removed else ""))
         return ParsedDocument("html", None, None, None, finish(blocks, settings.max_paragraph_chars),
@@ -277,9 +227,9 @@ def read(data: bytes, settings: CorpusSettings) -> ParsedDocument:
     body = _Body(_page_title(data, doc.title))
     body.walk(doc.body)
     date = metadata_date(doc.date)
-    blocks, dropped = _without_navigation(body.blocks)
+    blocks, dropped = without_navigation(body.blocks)
     if len(data) < 20_000:  # a short page: the extractor may keep too little of it to tell content from chrome
-        plain, plain_dropped = _without_navigation(_plain_blocks(page))
+        plain, plain_dropped = without_navigation(_plain_blocks(page))
         plain_chars = sum(len(b.text) for b in plain)
         chars = sum(len(b.text) for b in blocks)
         lost = chars < 0.8 * plain_chars or len(blocks) * 2 < len(plain)
@@ -319,9 +269,3 @@ def _page_title(data: bytes, extracted: str | None) -> str | None:
     heading = clean(entities.unescape(_TAG.sub("", first_h1.group(1)))).rstrip(_PERMALINK).strip() if first_h1 else ""
     named = clean(entities.unescape(_TAG.sub("", tag.group(1)))) if tag else ""
     return named if named and heading == title else title
-
-
-def _without_navigation(blocks: list[Block]) -> tuple[list[Block], int]:
-    """The blocks without navigation lines, and how many were dropped (page chrome, counted)."""
-    kept = [b for b in blocks if b.kind != "prose" or not is_navigation(b.text)]
-    return kept, len(blocks) - len(kept)
