@@ -1,7 +1,10 @@
 """Whether the best paragraphs answer a question: explainable evidence, thresholds from settings.
 
 - **too_vague**: no content word beyond generic ones ("what is the default?",
-  "thanks!"): nothing to search for.
+  "thanks!"): nothing to search for. A generic word that names a section's
+  topic ("install", "requirements", see ``TOPIC_WORDS``) is searched when
+  exactly one document among the best paragraphs has it in a heading or its
+  title (``topic_heading``): "how do I install it?" asked of one project's docs.
 - **no_match** when a *name or code* of the question (capitalised inside the
   question, all capitals, with digits or an underscore, part of a dotted name
   such as ``time.monotonic``, an option flag such as ``--delete``, or the
@@ -42,7 +45,7 @@ from typing import NamedTuple
 from .analysis import Analyzer
 from .models import Hit
 from .settings import AnswerSettings
-from .stopwords import VAGUE_WORDS
+from .stopwords import TOPIC_WORDS, VAGUE_WORDS
 
 
 class QuestionWord(NamedTuple):
@@ -100,16 +103,25 @@ def is_vague(words: Sequence[QuestionWord]) -> bool:
     return not any(w.term is not None and w.text.lower() not in VAGUE_WORDS for w in words)
 
 
+def topic_terms(words: Sequence[QuestionWord]) -> set[str]:
+    """The terms of a vague question's words that can name a section's topic (empty otherwise)."""
+    if not is_vague(words):
+        return set()
+    return {w.term for w in words if w.term is not None and w.text.lower() in TOPIC_WORDS}
+
+
 def decide(words: Sequence[QuestionWord], weights: dict[str, float], ids: dict[str, int | None],
            matched: set[str], hits: Sequence[Hit], settings: AnswerSettings,
-           context_words: Sequence[QuestionWord] = ()) -> Decision:
+           context_words: Sequence[QuestionWord] = (), topic_heading: bool = False) -> Decision:
     """Answer or not, with the evidence (see the module docstring).
 
     ``weights`` is each query term's information (times its query weight for a
     follow-up); ``context_words`` are the words of the earlier questions whose
-    terms are in the query (empty for a question on its own).
+    terms are in the query (empty for a question on its own). ``topic_heading``:
+    exactly one document of the best paragraphs has a heading or title naming
+    the vague question's topic (see :func:`topic_terms`).
     """
-    if is_vague(words) and is_vague(context_words):
+    if is_vague(words) and is_vague(context_words) and not topic_heading:
         return Decision("too_vague", 0.0, {"vague": True})
     # (A word inside a multi-word alias, "United" in "United States", is not a term of its own.)
     unknown_names = sorted({w.text for w in words if w.name_like and w.term in ids and ids[w.term] is None})
@@ -142,9 +154,9 @@ def decide(words: Sequence[QuestionWord], weights: dict[str, float], ids: dict[s
     if unknown_names and settings.refuse_unknown_names:
         return Decision("no_match", share, explanation)
     # Unknown names are the rule above's; this one counts the ordinary words the corpus never uses.
-    # Generic words count too when the question has a subject (a corpus never saying "install" tells);
-    # a follow-up made only of them ("what else?") leans on its context instead.
-    content = {w.term for w in words if w.term in ids} if not is_vague(words) else set()
+    # Generic words do not count: a corpus that never says "version" or "need" may still answer
+    # "what version of python do I need?" ("Python 3.10 or newer is required").
+    content = {w.term for w in words if w.term in ids and w.text.lower() not in VAGUE_WORDS}
     unknown_words = {w.term for w in words if w.term in content and ids[w.term] is None and not w.name_like}
     unknown_share = len(unknown_words) / len(content) if content else 0.0
     explanation["unknown_share"] = round(unknown_share, 4)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from .analysis import Analyzer
 from .conversation import build_query, is_small_talk, recent
-from .decision import Decision, QuestionWord, decide, question_words
+from .decision import Decision, QuestionWord, decide, question_words, topic_terms
 from .models import FollowUp, Hit
 from .settings import AnswerSettings
 from .spelling import Speller
@@ -62,6 +62,24 @@ def title_terms(index: StoredIndex, analyzer: Analyzer, doc: int) -> frozenset[s
     if terms is None:
         terms = memo[doc] = frozenset(analyzer.terms(index.documents[doc].title or ""))
     return terms
+
+
+_TOPIC_HITS = 10  # how many best paragraphs a vague question's topic must be unambiguous among
+
+
+def _one_topic_document(index: StoredIndex, analyzer: Analyzer, topics: set[str], query: list[int]) -> bool:
+    """Whether exactly one document among the best paragraphs for ``query``, the best one's, has one
+    of ``topics`` (a vague question's section-naming words) in its title or the paragraph's headings."""
+    if not topics or not query:
+        return False
+    pids, _, _ = index.compiled.top(query, _TOPIC_HITS)
+    hits = _hits(index, pids, [0.0] * len(pids))
+    documents = set()
+    for hit in hits:
+        heading = " ".join(index.paragraph_section(hit.paragraph_index))
+        if topics & (title_terms(index, analyzer, hit.doc_index) | set(analyzer.terms(heading))):
+            documents.add(hit.doc_index)
+    return bool(hits) and documents == {hits[0].doc_index}
 
 
 def _found(ids: Mapping[str, int | None], best_terms: frozenset[int], titled: frozenset[str]) -> set[str]:
@@ -133,7 +151,8 @@ def _search(index: StoredIndex, analyzer: Analyzer, question: str, limit: int,
         pids, scores, best_terms = index.compiled.top(query, limit)
         hits = _hits(index, pids, scores)
     matched = _found(ids, best_terms, title_terms(index, analyzer, hits[0].doc_index) if hits else frozenset())
-    decision: Decision = decide(words, weights, ids, matched, hits, settings)
+    topic_heading = _one_topic_document(index, analyzer, topic_terms(words), query)
+    decision: Decision = decide(words, weights, ids, matched, hits, settings, topic_heading=topic_heading)
     return SearchResult(terms, weights, hits, decision.share, decision.reason is None,
                         decision.reason, corrections, decision.explanation), words
 

@@ -56,3 +56,14 @@ right setting settings slower something start started starting stuff sure syntax
 tip tips ty um umm use used using value values version versions way well work works yes
 """.split()
 )
+
+# The vague words that can still name what a section is about ("Installation", "Requirements",
+# "Changes"): a question made only of vague words with one of these is answered when exactly one
+# document of the best paragraphs has a heading or title with it ("how do I install it?" asked of
+# one project's docs), and is too vague when several do.
+TOPIC_WORDS: frozenset[str] = frozenset(
+    """
+change changes changed command commands configuration configure cost costs error errors install
+installation installed installing limit limits requirement requirements syntax version versions
+""".split()
+)

@@ -117,3 +117,31 @@ def test_eval_reports_refusals_false_answers_and_vague_replies(tmp_path, capsys)
     code = main(["eval", questions, "--json", "--corpus", str(corpus), "--index", str(tmp_path / "idx")])
     report = json.loads(capsys.readouterr().out)
     assert (report["answerable"], report["refused"], report["too_vague_accuracy"]) == (19, 0.0, 1.0)
+
+
+_README = ("# {name}\n\n{name} converts legacy widget files into the modern format.\n\n"
+           "## Installation\n\nInstall it with pip: `pip install {name}`. Python 3.10 or newer is required.\n\n"
+           "## Configuration\n\nThe settings live in `{name}.toml`. The default timeout is 30 seconds.\n")
+
+
+def test_a_topic_question_is_answered_from_the_one_document_with_that_section(tmp_path):
+    folder = tmp_path / "docs"
+    write_corpus(folder, {"README.md": _README.format(name="frobnicator")})
+    engine = Engine.open(folder, tmp_path / "index")
+    for question in ("how do I install it?", "installation"):
+        answer = engine.ask(question)
+        assert answer.answered, (question, answer.reason)
+        assert "pip install frobnicator" in answer.citations[0].text
+    # Generic words the corpus never uses ("version", "need") do not make a question unknown to it.
+    answer = engine.ask("what version of python do I need?")
+    assert answer.answered and "Python 3.10" in answer.citations[0].text
+    assert engine.ask("what is the default?").reason == "too_vague"
+
+
+def test_a_topic_question_is_too_vague_when_several_documents_have_that_section(tmp_path):
+    folder = tmp_path / "docs"
+    write_corpus(folder, {f"{name}.md": _README.format(name=name) for name in ("frobnicator", "widgetizer")})
+    engine = Engine.open(folder, tmp_path / "index")
+    answer = engine.ask("how do I install it?")
+    assert not answer.answered and answer.reason == "too_vague"
+    assert engine.ask("how do I install widgetizer?").citations[0].source == "widgetizer.md"
