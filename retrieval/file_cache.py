@@ -11,7 +11,8 @@ have produced something else.
 
 Layout (under ``<index>/cache/``)::
 
-    manifest.json     source -> [size, mtime_ns, sha256 of content] from the last build
+    manifest.json     source -> [size, mtime_ns, sha256 of content] from the last build, and the
+                      config hash it was made under (another one: every entry is deleted)
     ab/<key>.cbc      one entry per distinct file content
 
 Entry format (no pickle)::
@@ -32,6 +33,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -132,10 +134,20 @@ class FileCache:
             data = json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("config") != self.config:
+            # Entries made under another format or configuration can never be read again (their keys
+            # include it): delete them rather than leave them on disk for good.
+            self._delete_entries()
             return {}
         files = data.get("files")
         return files if isinstance(files, dict) else {}
+
+    def _delete_entries(self) -> None:
+        if not self.writable:
+            return
+        for sub in self.folder.iterdir():
+            if sub.is_dir() and len(sub.name) == 2:
+                shutil.rmtree(sub, ignore_errors=True)
 
     def write_manifest(self, files: dict[str, list]) -> None:
         if not self.writable:
@@ -144,7 +156,8 @@ class FileCache:
         tmp = path.with_name(f".manifest.{os.getpid()}.tmp")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"format": CACHE_FORMAT, "files": files}, separators=(",", ":")),
+            tmp.write_text(json.dumps({"format": CACHE_FORMAT, "config": self.config, "files": files},
+                                      separators=(",", ":")),
                            encoding="ascii")  # ASCII escapes: any file name round-trips
             os.replace(tmp, path)
         except OSError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -62,3 +63,14 @@ def test_config_key():
     assert config_from_dict({}).settings.index.file_cache is True
     with pytest.raises(ConfigError, match="file_cache"):
         config_from_dict({"index": {"file_cache": "no"}})
+
+
+def test_entries_of_another_configuration_are_deleted(corpus, tmp_path):
+    """Cache keys include the configuration: entries of an old one can never be read, so they go."""
+    Engine.open(corpus, tmp_path / "index")
+    entries = sorted((tmp_path / "index" / "cache").rglob("*.cbc"))
+    assert len(entries) == 8
+    other = Settings(corpus=replace(Settings().corpus, title_weight=3))
+    Engine.open(corpus, tmp_path / "index", other)
+    now = sorted((tmp_path / "index" / "cache").rglob("*.cbc"))
+    assert len(now) == 8 and not set(now) & set(entries)
