@@ -71,13 +71,16 @@ def _first_sentence(text: str, limit: int = 100) -> str:
 _COPYRIGHT = re.compile(r"^\s*(?:copyright\b|©|\(c\)\s)", re.I)
 
 
-def _fallback_title(blocks: tuple[Block, ...]) -> str:
-    """A document without a title: the heading it opens with, else its first sentence (not a copyright line).
-    A heading further down names a part, not the document ("Features" in a README that opens with prose)."""
+def _fallback_title(source: str, blocks: tuple[Block, ...]) -> str:
+    """A document without a title: the heading it opens with, else its first sentence (not a copyright line),
+    else, when it opens with a table or code, its file name. A heading further down names a part, not the
+    document ("Features" in a README that opens with prose)."""
     if blocks[0].section:
         return blocks[0].section[0]
-    first = next((b for b in blocks[:5] if b.kind == "prose" and not _COPYRIGHT.match(b.text)), blocks[0])
-    return _first_sentence(first.text)
+    first = next((b for b in blocks[:5] if b.kind in ("prose", "quote") and not _COPYRIGHT.match(b.text)), None)
+    if first is None and blocks[0].kind in ("table", "code"):  # "Key: Port; Value: 8443" names nothing
+        return source.rsplit("/", 1)[-1].rsplit(".", 1)[0] or _first_sentence(blocks[0].text)
+    return _first_sentence((first or blocks[0]).text)
 
 
 def parse_file(source: str, data: bytes, settings: CorpusSettings) -> ParsedFile:
@@ -85,7 +88,7 @@ def parse_file(source: str, data: bytes, settings: CorpusSettings) -> ParsedFile
     doc = read_document(source, data, settings)
     if not doc.blocks:
         raise Skip("no text found")
-    title = doc.title or _fallback_title(doc.blocks)
+    title = doc.title or _fallback_title(source, doc.blocks)
     return ParsedFile(source, " ".join(title.split()), doc.date, doc.url, doc.blocks, doc.format, doc.dropped)
 
 

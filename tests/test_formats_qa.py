@@ -438,3 +438,18 @@ def test_asciidoc_text_sources_keep_listings_as_code_and_markup_out_of_sections(
     texts = [b.text for b in doc.blocks]
     assert "+" not in texts and any(t.startswith("GIT_STASHLIKE_DIR:: GIT_STASHLIKE_HOME:: Where") for t in texts)
     assert texts[-1] == "Dropped entries can be recovered for a while with the reflog."
+
+
+def test_a_document_that_is_only_a_table_is_titled_by_its_file_name(tmp_path):
+    from docx import Document
+
+    from retrieval.corpus import parse_file
+
+    doc = Document()
+    table = doc.add_table(rows=2, cols=2)
+    for (r, c), text in {(0, 0): "Key", (0, 1): "Value", (1, 0): "Port", (1, 1): "8443"}.items():
+        table.cell(r, c).text = text
+    doc.save(tmp_path / "gateway-ports.docx")
+    parsed = parse_file("ops/gateway-ports.docx", (tmp_path / "gateway-ports.docx").read_bytes(), SETTINGS)
+    assert parsed.title == "gateway-ports"  # not "Key: Port; Value: 8443"
+    assert [b.text for b in parsed.blocks] == ["Key: Port; Value: 8443"]

@@ -16,7 +16,7 @@ __all__ = ["Block", "FORMATS", "READERS_VERSION", "ParsedDocument", "Skip", "for
 
 # Bump whenever a reader gives different output for the same bytes: indexes and per-file cache
 # entries made by older readers are then rebuilt instead of keeping the old parse.
-READERS_VERSION = 12
+READERS_VERSION = 13
 
 # extension -> (format name, module with a ``read(data, settings)`` function)
 FORMATS: dict[str, tuple[str, str]] = {
