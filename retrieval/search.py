@@ -101,12 +101,15 @@ def correct_question(index: StoredIndex, analyzer: Analyzer,
     words = question_words(analyzer, question)
     if not index.words:  # an index without a surface vocabulary: nothing to correct against
         return question, words, ()
-    speller = speller_for(index)
     term_ids = index.term_ids
     corrections, pieces, last = [], [], 0
     for word in words:
-        if word.term is None or word.term in term_ids and speller.known(word.text):
+        if word.term is None or word.term in term_ids:
+            # A word the corpus uses in some form ("indentation" where it says "indent") is searched
+            # as written, never swapped for another term ("incantation"); the speller's surface
+            # words are read only when a question has an unknown word.
             continue
+        speller = speller_for(index)
         fixed = speller.correct(word.text, lambda a, b: analyzer.terms(a) == analyzer.terms(b))
         if fixed is None:
             continue

@@ -64,3 +64,15 @@ def test_typo_questions_are_answered_as_if_spelt_right(engine, question, fixed, 
 def test_a_question_without_typos_has_no_corrections(engine):
     answer = engine.ask("how do I rebase a branch?")
     assert answer.answered and answer.corrections == ()
+
+
+def test_a_word_the_corpus_uses_in_another_form_is_not_swapped_for_another_word(tmp_path):
+    folder = tmp_path / "docs"
+    write_corpus(folder, {
+        "style.md": "# Style\n\nIndent code blocks with four spaces; never indent with tabs.\n",
+        "magic.md": "# Magic\n\nThe incantation must be spoken before the incantation circle is drawn.\n",
+    })
+    engine = Engine.open(folder, tmp_path / "index")
+    answer = engine.ask("what indentation should code blocks use?")
+    assert answer.corrections == ()  # "indentation" is searched as "indent", not corrected to "incantation"
+    assert answer.answered and answer.citations[0].source == "style.md"
