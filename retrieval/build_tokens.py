@@ -15,7 +15,6 @@ main process maps a whole file's ids with one array lookup.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from itertools import chain
 
