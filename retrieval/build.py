@@ -43,7 +43,8 @@ from .file_cache import FileCache, FileResult, config_hash
 from .formats import Block, Skip
 from .processes import die_with_parent, stop_workers
 from .settings import CorpusSettings, Settings
-from .store import IndexWriter, StoredIndex, load
+from .index_writer import IndexWriter
+from .store import StoredIndex, load
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .build_tokens import Growable
-from .store import write_array
+from .index_writer import write_array
 from .spelling import fold_word
 
 RUN_POSTINGS = 1 << 22  # postings buffered before a run is written (12 bytes each while buffered)

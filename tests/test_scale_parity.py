@@ -297,7 +297,8 @@ def test_verify_finds_damaged_postings_values(tmp_path, monkeypatch):
     import json
 
     from retrieval.models import Document, Paragraph
-    from retrieval.store import _file_crc, save, verify
+    from retrieval.index_writer import save
+    from retrieval.store import _file_crc, verify
 
     corpus = zipf_corpus(9, paragraphs=400)
     settings = BM25Settings()
