@@ -12,7 +12,6 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import nltk_parts
@@ -340,14 +339,6 @@ class Analyzer:
                     out.extend((t, *spans[i]) for t in term)
             i += 1
         return spans, out
-
-    def may_join_next(self, text: str) -> bool:
-        """Whether a multi-word alias could start in ``text``'s last words and run on into what follows it."""
-        if not self._phrases:
-            return False
-        longest = max(len(keys) for options in self._phrases.values() for keys, _, _ in options)
-        tokens = self._words(text.translate(_QUOTES))
-        return any(self._lookup(token)[1] for token in tokens[len(tokens) - (longest - 1):] if longest > 1)
 
     def relevant_term_spans(self, text: str, relevant: tuple[str, ...], exact_prefixes: bool = False
                             ) -> list[tuple[str, int, int]] | None:

@@ -11,88 +11,23 @@ candidate again. Three arrays in the build folder:
                           analyses that paragraph's text, as without the arrays)
 
 The postings index more than a paragraph's text: its section headings, and for a document's
-first paragraph its title and file name. Most paragraphs have neither, and their postings' ids
-are stored as they are; a sectioned one has its headings' term counts taken off its counts
-(unless a multi-word alias could join the headings to the text); a first paragraph's text is
-analysed again (one per document). An index without the arrays (built by an older citebot)
+first paragraph its title and file name. The build (:mod:`retrieval.build_runs`) stores a plain
+paragraph's postings ids as they are, and for a sectioned or first paragraph the terms of its text
+alone, as the worker analysed it. An index without the arrays (built by an older citebot)
 still answers, only slower.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .analysis import Analyzer
 from .errors import IndexCorrupt
-from .models import Document
 
 TERMS_FILE = "para_terms"
 PTR_FILE = "para_terms_ptr"
 EXACT_FILE = "para_terms_exact"
-
-
-def arrays(term_ids: np.ndarray, tfs: np.ndarray, counts: np.ndarray, n_terms: int,
-           documents: Sequence[Document], term_id: Callable[[str], int | None],
-           analyzer: Analyzer) -> dict[str, np.ndarray]:
-    """The arrays to store, from the postings' per-paragraph ``term_ids`` and ``tfs`` (paragraph-major,
-    ``counts[p]`` of them for paragraph p, final ids); ``term_id`` maps a term to its final id."""
-    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
-    sizes = np.asarray(counts, dtype=np.int64).copy()
-    exact = np.ones(len(counts), dtype=np.uint8)
-    pieces, done, pid = [], 0, 0
-    headings: dict[tuple[str, ...], dict[int, int] | None] = {}
-    for doc in documents:
-        for i, paragraph in enumerate(doc.paragraphs):
-            if i == 0 or paragraph.section:
-                a, b = int(ptr[pid]), int(ptr[pid + 1])
-                ids = _text_ids(paragraph, i == 0, term_ids[a:b], tfs[a:b], headings, term_id, analyzer)
-                if ids is None:  # stored as indexed; the answer analyses the text instead
-                    exact[pid] = 0
-                else:
-                    pieces += [term_ids[int(ptr[done]):a], ids]
-                    sizes[pid] = len(ids)
-                    done = pid + 1
-            pid += 1
-    pieces.append(term_ids[int(ptr[done]):])
-    ids = np.concatenate([np.asarray(piece, dtype=np.int64) for piece in pieces])
-    np.cumsum(sizes, out=ptr[1:])
-    return {TERMS_FILE: ids.astype(np.uint16 if n_terms <= 1 << 16 else np.uint32), PTR_FILE: ptr,
-            EXACT_FILE: exact}
-
-
-def _text_ids(paragraph, first: bool, ids: np.ndarray, tfs: np.ndarray,
-              headings: dict[tuple[str, ...], dict[int, int] | None], term_id: Callable[[str], int | None],
-              analyzer: Analyzer) -> np.ndarray | None:
-    """The distinct term ids of the paragraph's text alone; None when they cannot be told exactly."""
-    counts = None
-    if not first:  # sectioned: its postings counted the headings' terms too
-        key = tuple(paragraph.section)
-        if key not in headings:
-            heading = " › ".join(key)
-            headings[key] = None if analyzer.may_join_next(heading) else _counts(analyzer.terms(heading), term_id)
-        counts = headings[key]
-    if counts is not None:
-        keep = np.fromiter((tf > counts.get(i, 0) for i, tf in zip(ids.tolist(), tfs.tolist())), dtype=bool,
-                           count=len(ids))
-        return ids[keep]
-    found = [term_id(t) for t in analyzer.term_set(paragraph.text)]
-    if any(i is None for i in found):
-        return None  # a multi-word alias joined the text to its headings or title when indexed
-    return np.array(sorted(found), dtype=np.int64)
-
-
-def _counts(terms: list[str], term_id: Callable[[str], int | None]) -> dict[int, int] | None:
-    out: dict[int, int] = {}
-    for t in terms:
-        i = term_id(t)
-        if i is None:
-            return None
-        out[i] = out.get(i, 0) + 1
-    return out
 
 
 class ParagraphTerms:
