@@ -352,31 +352,16 @@ def compile_postings(terms: list[str], term_ids: np.ndarray, paras: np.ndarray, 
 
     ``terms`` is the sorted vocabulary (``term_ids`` index it); each
     (term, paragraph) pair appears once; ``para_len`` is the number of terms
-    of each paragraph.
+    of each paragraph. (The build streams its postings instead: :mod:`retrieval.build_runs`.)
     """
-    return terms, compiled_postings(*order_postings(len(terms), term_ids, paras, tfs), para_len, settings)
-
-
-def order_postings(n_terms: int, term_ids: np.ndarray, paras: np.ndarray, tfs: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(ptr, df, post_para, post_tf)``: (term, paragraph, frequency) triples regrouped by term.
-
-    Separate from :func:`compiled_postings` so a caller can free the triples before the
-    impacts are computed (the build's peak memory).
-    """
+    n_terms = len(terms)
     order = _order_by_term(term_ids, n_terms)  # by term, then paragraph
     df = np.bincount(term_ids, minlength=n_terms).astype(np.int32)
     ptr = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(df, out=ptr[1:])
     post_para = np.asarray(paras).take(order).astype(np.int32, copy=False)
     post_tf = np.asarray(tfs).take(order).astype(np.int32, copy=False)
-    return ptr, df, post_para, post_tf
-
-
-def compiled_postings(ptr: np.ndarray, df: np.ndarray, post_para: np.ndarray, post_tf: np.ndarray,
-                      para_len: np.ndarray, settings: BM25Settings) -> CompiledIndex:
-    """The CompiledIndex (postings encoded, idf and per-term maximum impacts computed) of postings grouped by term."""
-    return compiled_from_encoded(postings.encode(ptr, post_para, post_tf, para_len), para_len, settings)
+    return terms, compiled_from_encoded(postings.encode(ptr, post_para, post_tf, para_len), para_len, settings)
 
 
 def compiled_from_encoded(encoded: dict[str, np.ndarray], para_len: np.ndarray, settings: BM25Settings
