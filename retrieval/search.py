@@ -73,13 +73,13 @@ def _one_topic_document(index: StoredIndex, analyzer: Analyzer, topics: set[str]
     if not topics or not query:
         return False
     pids, _, _ = index.compiled.top(query, _TOPIC_HITS)
-    hits = _hits(index, pids, [0.0] * len(pids))
     documents = set()
-    for hit in hits:
-        heading = " ".join(index.paragraph_section(hit.paragraph_index))
-        if topics & (title_terms(index, analyzer, hit.doc_index) | set(analyzer.terms(heading))):
-            documents.add(hit.doc_index)
-    return bool(hits) and documents == {hits[0].doc_index}
+    for pid in pids:
+        doc = int(index.para_doc[pid])
+        heading = " ".join(index.paragraph_section(pid))
+        if topics & (title_terms(index, analyzer, doc) | set(analyzer.terms(heading))):
+            documents.add(doc)
+    return bool(pids) and documents == {int(index.para_doc[pids[0]])}
 
 
 def _found(ids: Mapping[str, int | None], best_terms: frozenset[int], titled: frozenset[str]) -> set[str]:
