@@ -55,6 +55,7 @@ class _Paragraph:
             self._words, terms = analyzer.word_and_term_spans(text, relevant)
         else:
             self._words = None  # every word's span: only made if a cut falls between two word characters
+        self._word_starts: list[int] | None = None
         self.terms = terms
         self._term_starts = [a for _, a, _ in self.terms]
         self.sentences = [(start, end, self.terms_between(start, end))
@@ -66,8 +67,7 @@ class _Paragraph:
             return False  # words never hold whitespace
         if self._words is None:
             self._words = self.analyzer.word_and_term_spans(text)[0]
-            self._word_starts = [a for a, _ in self._words]
-        elif not hasattr(self, "_word_starts"):
+        if self._word_starts is None:
             self._word_starts = [a for a, _ in self._words]
         i = bisect_left(self._word_starts, cut)
         return bool(i) and self._words[i - 1][1] > cut
