@@ -65,6 +65,60 @@ def compute_idf(df: np.ndarray, n_paragraphs: int, settings: BM25Settings) -> np
     return idf
 
 
+class Saturation:
+    """A term's score in a paragraph from its frequency and the paragraph's length, with rank-bm25's
+    operations in its order (the kernel computes the same floats, without fused multiply-add)."""
+
+    def __init__(self, para_len: np.ndarray, idf: np.ndarray, settings: BM25Settings):
+        self.settings, self.idf, self.para_len = settings, idf, para_len
+        n = len(para_len)
+        self.avgdl = float(np.asarray(para_len).sum()) / n if n else 0.0
+        self.delta = variant_delta(settings)
+        # What every paragraph gets for a query term it lacks (0 for Okapi).
+        # (rank-bm25's BM25L multiplies by tf, so an absent term gives 0 there too.)
+        self.absent = idf * self.delta if settings.variant == "plus" else np.zeros(len(idf))
+        self._norm: np.ndarray | None = None
+
+    @property
+    def norm(self) -> np.ndarray:
+        """Per paragraph, the length term of the saturation (``k1 * (1 - b + b * dl / avgdl)``; BM25L: no k1)."""
+        if self._norm is None:
+            self._norm = self.norms(np.asarray(self.para_len))
+        return self._norm
+
+    def norms(self, lengths: np.ndarray) -> np.ndarray:
+        k1, b = self.settings.k1, self.settings.b
+        ratio = lengths.astype(np.float64) / self.avgdl if self.avgdl > 0 else np.zeros(len(lengths))
+        if self.settings.variant == "l":
+            return 1 - b + b * ratio  # ctd = tf / norm
+        return k1 * (1 - b + b * ratio)
+
+    def gains(self, term_id, paras: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """Score of term ``term_id`` (or one term id per posting) in each of ``paras`` (frequencies
+        ``tf``) minus what an absent term gives."""
+        k1 = self.settings.k1
+        norm = np.take(self.norm, paras)
+        tf = tf.astype(np.float64)
+        idf, absent = self.idf[term_id], self.absent[term_id]
+        if self.settings.variant == "l":
+            ctd = tf / norm
+            return idf * tf * (k1 + 1) * (ctd + self.delta) / (k1 + ctd + self.delta) - absent
+        if self.settings.variant == "plus":
+            return idf * (self.delta + tf * (k1 + 1) / (norm + tf)) - absent
+        return idf * (tf * (k1 + 1) / (tf + norm))
+
+    def term_maxima(self, first_term: int, sizes: np.ndarray, paras: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """The largest gain of each of ``len(sizes)`` consecutive terms from ``first_term`` (0 without
+        postings), given their postings (``sizes[i]`` of them for each) in term order."""
+        out = np.zeros(len(sizes), dtype=np.float64)
+        nonempty = sizes > 0
+        if len(paras):
+            gains = self.gains(np.repeat(np.arange(first_term, first_term + len(sizes)), sizes), paras, tf)
+            starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+            out[nonempty] = np.maximum.reduceat(gains, starts[nonempty])
+        return out
+
+
 class TopK(NamedTuple):
     """The best paragraphs for a query, and which query terms the best one contains."""
 
@@ -92,15 +146,8 @@ class CompiledIndex:
         self.para_len = arrays["para_len"]
         n = len(self.para_len)
         self.n_paragraphs = n
-        self.avgdl = float(self.para_len.sum()) / n if n else 0.0
-        self._delta = variant_delta(settings)
-        # What every paragraph gets for a query term it lacks (0 for Okapi).
-        # (rank-bm25's BM25L multiplies by tf, so an absent term gives 0 there too.)
-        if settings.variant == "plus":
-            self._absent = self.idf * self._delta
-        else:
-            self._absent = np.zeros(len(self.idf))
-        self._norm: np.ndarray | None = None
+        self.saturation = Saturation(self.para_len, self.idf, settings)
+        self.avgdl, self._delta, self._absent = self.saturation.avgdl, self.saturation.delta, self.saturation.absent
         escapes = len(self.arrays["tf_big_pos"])
         self._kernel_args = (
             *(self.arrays[name] for name in ("ptr", "post_lo", "seg_ptr", "seg_hi", "seg_end", "post_cls",
@@ -112,17 +159,8 @@ class CompiledIndex:
 
     @property
     def norm(self) -> np.ndarray:
-        """Per paragraph, the length term of the saturation (``k1 * (1 - b + b * dl / avgdl)``; BM25L: no k1)."""
-        if self._norm is None:
-            self._norm = self._norms(np.asarray(self.para_len))
-        return self._norm
-
-    def _norms(self, lengths: np.ndarray) -> np.ndarray:
-        k1, b = self.settings.k1, self.settings.b
-        ratio = lengths.astype(np.float64) / self.avgdl if self.avgdl > 0 else np.zeros(len(lengths))
-        if self.settings.variant == "l":
-            return 1 - b + b * ratio  # ctd = tf / norm
-        return k1 * (1 - b + b * ratio)
+        """Per paragraph, the length term of the saturation (see :class:`Saturation`)."""
+        return self.saturation.norm
 
     def _class_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per (tf, length) class, the parts of :meth:`gains` that do not depend on the term.
@@ -134,7 +172,7 @@ class CompiledIndex:
         """
         k1, delta = self.settings.k1, self._delta
         tf = np.asarray(self.arrays["cls_tf"], dtype=np.float64)
-        norm = self._norms(np.asarray(self.arrays["cls_len"]))
+        norm = self.saturation.norms(np.asarray(self.arrays["cls_len"]))
         empty = np.zeros(0)
         if self.settings.variant == "l":
             ctd = tf / norm
@@ -143,21 +181,10 @@ class CompiledIndex:
             return delta + tf * (k1 + 1) / (norm + tf), empty, empty
         return tf * (k1 + 1) / (tf + norm), empty, empty
 
-    def gains(self, term_id: int, paras: np.ndarray, tf: np.ndarray) -> np.ndarray:
-        """Score of term ``term_id`` in each of ``paras`` (frequencies ``tf``) minus what an absent term gives.
-
-        The kernel computes the same floats (same operations, same order, no fused multiply-add).
-        """
-        k1 = self.settings.k1
-        norm = np.take(self.norm, paras)
-        tf = tf.astype(np.float64)
-        idf, absent = self.idf[term_id], self._absent[term_id]
-        if self.settings.variant == "l":
-            ctd = tf / norm
-            return idf * tf * (k1 + 1) * (ctd + self._delta) / (k1 + ctd + self._delta) - absent
-        if self.settings.variant == "plus":
-            return idf * (self._delta + tf * (k1 + 1) / (norm + tf)) - absent
-        return idf * (tf * (k1 + 1) / (tf + norm))
+    def gains(self, term_id, paras: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """Score of term ``term_id`` in each of ``paras`` (frequencies ``tf``) minus what an absent term
+        gives (:meth:`Saturation.gains`: the kernel computes the same floats)."""
+        return self.saturation.gains(term_id, paras, tf)
 
     def postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
         """The paragraphs (int32, ascending) containing term ``term_id`` and its frequency in each."""
@@ -364,13 +391,16 @@ def compile_postings(terms: list[str], term_ids: np.ndarray, paras: np.ndarray, 
     return terms, compiled_from_encoded(postings.encode(ptr, post_para, post_tf, para_len), para_len, settings)
 
 
-def compiled_from_encoded(encoded: dict[str, np.ndarray], para_len: np.ndarray, settings: BM25Settings
-                          ) -> CompiledIndex:
-    """A CompiledIndex from :class:`retrieval.postings.PostingsEncoder` arrays: adds idf and max_impact."""
+def compiled_from_encoded(encoded: dict[str, np.ndarray], para_len: np.ndarray, settings: BM25Settings,
+                          max_impact: np.ndarray | None = None) -> CompiledIndex:
+    """A CompiledIndex from :class:`retrieval.postings.PostingsEncoder` arrays: adds idf and, unless
+    given (the streamed build computes them as it writes), the per-term maximum impacts."""
     df = encoded["df"]
     arrays = {**encoded, "para_len": np.asarray(para_len, dtype=np.int32),
               "idf": compute_idf(df, len(para_len), settings), "max_impact": np.zeros(len(df))}
-    return CompiledIndex({**arrays, "max_impact": max_impacts(CompiledIndex(arrays, settings))}, settings)
+    if max_impact is None:
+        max_impact = max_impacts(CompiledIndex(arrays, settings))
+    return CompiledIndex({**arrays, "max_impact": max_impact}, settings)
 
 
 def max_impacts(c: CompiledIndex) -> np.ndarray:
@@ -385,11 +415,8 @@ def max_impacts(c: CompiledIndex) -> np.ndarray:
         end = int(ptr[last])
         if end > start:
             paras = postings.paragraphs(c.arrays, term, last)
-            tf = postings.frequencies(c.arrays, start, end).astype(np.float64)
-            sizes = np.diff(ptr[term : last + 1])
-            gains = c.gains(np.repeat(np.arange(term, last), sizes), paras, tf)
-            nonempty = sizes > 0
-            out[term:last][nonempty] = np.maximum.reduceat(gains, (ptr[term:last] - start)[nonempty])
+            tf = postings.frequencies(c.arrays, start, end)
+            out[term:last] = c.saturation.term_maxima(term, np.diff(ptr[term : last + 1]), paras, tf)
         term = last
     return out
 
